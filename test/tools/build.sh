@@ -46,28 +46,25 @@ for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
 done
 
 step=0
-build() { # module, what, ldflags, packages...
-  local module=$1 what=$2 ldflags=$3; shift 3
+build() { # module, what, output file, ldflags, package
+  local module=$1 what=$2 out=$3 ldflags=$4 pkg=$5
   step=$((step + 1))
   local t0=$SECONDS
   say "[$step/4] building $what ... (total elapsed $(( SECONDS - started ))s)"
   ( while sleep 30; do say "        still building $what: $(( SECONDS - t0 ))s"; done ) &
   local ticker=$!
-  if ! (cd "$here/$module" && go build -ldflags "-s -w $ldflags" -o "$partial/" "$@") >&2; then
+  if ! (cd "$here/$module" && go build -ldflags "-s -w $ldflags" -o "$partial/$out" "$pkg") >&2; then
     kill "$ticker" 2>/dev/null; fail "building $what failed (see the Go errors above)."
   fi
   kill "$ticker" 2>/dev/null; wait "$ticker" 2>/dev/null || true
   say "        $what built in $(( SECONDS - t0 ))s"
 }
 
-build kube "Kubernetes $KUBERNETES_VERSION (apiserver, controller-manager, scheduler, kubectl in one binary)" "$kube_version_flags" .
-mv "$partial/kube" "$partial/kube-multicall" 2>/dev/null || true
-[[ -f "$partial/kube-multicall" ]] || mv "$partial/"* "$partial/kube-multicall"
+build kube "Kubernetes $KUBERNETES_VERSION (apiserver, controller-manager, scheduler, kubectl in one binary)" kube-multicall "$kube_version_flags" .
 for name in kube-apiserver kube-controller-manager kube-scheduler kubectl; do ln -sf kube-multicall "$partial/$name"; done
-build etcd "etcd $ETCD_VERSION" "" go.etcd.io/etcd/server/v3
-[[ -f "$partial/v3" ]] && mv "$partial/v3" "$partial/etcd"
-build kwok "KWOK $KWOK_VERSION" "-X sigs.k8s.io/kwok/pkg/consts.Version=$KWOK_VERSION" sigs.k8s.io/kwok/cmd/kwok
-build helm "Helm $HELM_VERSION" "-X helm.sh/helm/v3/internal/version.version=$HELM_VERSION" helm.sh/helm/v3/cmd/helm
+build etcd "etcd $ETCD_VERSION" etcd "" go.etcd.io/etcd/server/v3
+build kwok "KWOK $KWOK_VERSION" kwok "-X sigs.k8s.io/kwok/pkg/consts.Version=$KWOK_VERSION" sigs.k8s.io/kwok/cmd/kwok
+build helm "Helm $HELM_VERSION" helm "-X helm.sh/helm/v3/internal/version.version=$HELM_VERSION" helm.sh/helm/v3/cmd/helm
 
 touch "$partial/.complete"
 rm -rf "$bin" && mv "$partial" "$bin"
