@@ -1,0 +1,57 @@
+export const GROUP = 'helpers.dev';
+export const VERSION = 'v1alpha1';
+export const API_VERSION = `${GROUP}/${VERSION}`;
+export const KIND = 'AppWithHelpers';
+export const PLURAL = 'appwithhelpers';
+export const SINGULAR = 'appwithhelpers';
+export const SHORT_NAME = 'awh';
+export const CRD_NAME = `${PLURAL}.${GROUP}`;
+
+export const MANAGER = 'appwithhelpers-operator';
+export const LABEL_MANAGED_BY = 'app.kubernetes.io/managed-by';
+export const LABEL_APP = 'helpers.dev/app';
+export const LABEL_TEMPLATE_HASH = 'helpers.dev/template-hash';
+/** The annotation that numbers a Pod's slot (0..replicas-1), so names are stable and readable. */
+export const ANNOTATION_SLOT = 'helpers.dev/slot';
+
+export const DEFAULT_APP_NAME = 'app';
+export const DEFAULT_HELPER_IMAGE = 'busybox:1.36';
+
+/** Condition types on an AppWithHelpers. */
+export const ConditionType = {
+  Ready: 'Ready',
+  Initialized: 'Initialized',
+  SidecarsReady: 'SidecarsReady',
+  Progressing: 'Progressing',
+  Degraded: 'Degraded',
+} as const;
+
+/** Condition and Event reasons: PascalCase, one per situation a person can act on. */
+export const Reason = {
+  InvalidSpec: 'InvalidSpec',
+  AsExpected: 'AsExpected',
+  NoReplicas: 'NoReplicas',
+  PodsPending: 'PodsPending',
+  PodsReady: 'PodsReady',
+  PodsNotReady: 'PodsNotReady',
+  InitStepsSucceeded: 'InitStepsSucceeded',
+  InitStepWaiting: 'InitStepWaiting',
+  InitStepRunning: 'InitStepRunning',
+  InitStepFailed: 'InitStepFailed',
+  InitStepCrashLooping: 'InitStepCrashLooping',
+  NoInitSteps: 'NoInitSteps',
+  SidecarsStarted: 'SidecarsStarted',
+  SidecarsNotReady: 'SidecarsNotReady',
+  SidecarCrashLooping: 'SidecarCrashLooping',
+  NoSidecars: 'NoSidecars',
+  AppCrashLooping: 'AppCrashLooping',
+  AppFailed: 'AppFailed',
+  RollingUpdate: 'RollingUpdate',
+  Complete: 'Complete',
+  CreatingPods: 'CreatingPods',
+  FailedCreate: 'FailedCreate',
+  FailedDelete: 'FailedDelete',
+  PodCreated: 'PodCreated',
+  PodReplaced: 'PodReplaced',
+  PodDeleted: 'PodDeleted',
+} as const;

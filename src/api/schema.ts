@@ -1,0 +1,259 @@
+/**
+ * The AppWithHelpers API as one zod schema: the TypeScript types, the operator's validation and
+ * (through scripts/generate-crd.ts) the CRD. Each rule the API server can check is written twice,
+ * side by side: as a CEL rule in `.meta()` (admission) and as a refinement (the operator's own
+ * check, for objects stored before a rule existed). Keep their messages identical.
+ */
+import { z } from 'zod';
+import { DEFAULT_APP_NAME } from './constants';
+
+/** Marks a schema whose CRD form is the pinned Kubernetes' own core/v1 schema of that name. */
+type CoreV1Name = 'Container' | 'Volume' | 'PodSpec' | 'ResourceRequirements' | 'SecurityContext';
+const core = (name: CoreV1Name) => ({ coreV1: name });
+const cel = (...rules: Array<{ rule: string; message: string; fieldPath?: string }>) => ({ 'x-kubernetes-validations': rules });
+
+const dnsLabel = z.string().min(1).max(63)
+  .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be a DNS label: lowercase letters, digits and "-", starting and ending with a letter or digit');
+
+/** The core/v1 Container fields the operator reads; every other field passes through untouched. */
+const containerFields = {
+  name: dnsLabel,
+  image: z.string().min(1).optional(),
+  command: z.array(z.string()).optional(),
+  args: z.array(z.string()).optional(),
+  restartPolicy: z.string().optional(),
+  terminationMessagePolicy: z.string().optional(),
+  resources: z.looseObject({}).optional(),
+  securityContext: z.looseObject({}).optional(),
+  volumeMounts: z.array(z.looseObject({ name: z.string(), mountPath: z.string() })).optional(),
+  ports: z.array(z.looseObject({ containerPort: z.number().int().min(1).max(65535) })).optional(),
+};
+
+export const appContainerSchema = z.looseObject({
+  ...containerFields,
+  name: dnsLabel.default(DEFAULT_APP_NAME),
+  image: z.string().min(1),
+}).meta(core('Container')).describe('The main container: a core/v1 Container. Its name defaults to "app".');
+
+export const waitForSchema = z.object({
+  tcp: z.object({
+    host: z.string().min(1).max(253).describe('Host name or IP address to connect to, e.g. a Service name.'),
+    port: z.number().int().min(1).max(65535).describe('TCP port, 1-65535.'),
+  }).optional().describe('Wait until a TCP connection to host:port succeeds.'),
+  http: z.object({
+    url: z.string().max(2048).regex(/^https?:\/\/[^\s]+$/, 'must be an http:// or https:// URL').describe('URL to GET; any 2xx or 3xx answer counts.'),
+  }).optional().describe('Wait until an HTTP GET of url answers 2xx or 3xx.'),
+  timeoutSeconds: z.number().int().min(1).max(86400).default(300).describe('Give up after this many seconds; the step then fails with a clear message. Default 300.'),
+  periodSeconds: z.number().int().min(1).max(3600).default(2).describe('Seconds between tries. Default 2.'),
+}).meta(cel({ rule: 'has(self.tcp) != has(self.http)', message: 'waitFor needs exactly one of tcp or http' }))
+  .describe('A built-in wait: the step polls a TCP or HTTP target until it answers or timeoutSeconds pass. No shell script to write.');
+
+const STEP_RULES = [
+  { rule: '!has(self.waitFor) || (!has(self.command) && !has(self.args))', message: 'a waitFor step runs the built-in wait: it sets neither command nor args' },
+  { rule: 'has(self.waitFor) || has(self.image)', message: 'an init step needs an image (or a waitFor)' },
+  { rule: '!has(self.restartPolicy)', message: 'init steps run to completion; declare long-running helpers under sidecars instead of setting restartPolicy' },
+];
+
+export const initStepSchema = z.looseObject({
+  ...containerFields,
+  waitFor: waitForSchema.optional(),
+}).meta({ ...core('Container'), ...cel(...STEP_RULES) })
+  .describe('An init step: a core/v1 Container that runs to completion before the next step, or a waitFor.');
+
+const SIDECAR_RULES = [
+  { rule: 'has(self.image)', message: 'a sidecar needs an image' },
+  { rule: '!has(self.restartPolicy)', message: 'the operator sets a sidecar\'s restartPolicy from sidecarMode; leave it out' },
+];
+
+export const sidecarSchema = z.looseObject({
+  ...containerFields,
+  startBeforeInitSteps: z.boolean().optional()
+    .describe('Native mode only: start this sidecar before the init steps, so they can use it (a proxy, say). Invalid in Classic mode.'),
+}).meta({ ...core('Container'), ...cel(...SIDECAR_RULES) })
+  .describe('A sidecar: a core/v1 Container that runs beside the app for its whole life.');
+
+export const sharedVolumeSchema = z.object({
+  name: dnsLabel.describe('Volume name; must not repeat a name in volumes.'),
+  mountPath: z.string().min(1).max(4096).regex(/^\//, 'must be an absolute path').describe('Where every container mounts it.'),
+}).describe('An emptyDir mounted at the same path in the app, every init step and every sidecar.');
+
+export const SPEC_RULES = [
+  { rule: '!has(self.initSteps) || self.initSteps.all(s, s.name != self.app.name)', fieldPath: '.initSteps', message: 'names must be unique across app, initSteps and sidecars: an init step has the app\'s name' },
+  { rule: '!has(self.sidecars) || self.sidecars.all(s, s.name != self.app.name)', fieldPath: '.sidecars', message: 'names must be unique across app, initSteps and sidecars: a sidecar has the app\'s name' },
+  { rule: '!has(self.initSteps) || !has(self.sidecars) || self.sidecars.all(s, !self.initSteps.exists(i, i.name == s.name))', fieldPath: '.sidecars', message: 'names must be unique across app, initSteps and sidecars: a sidecar has an init step\'s name' },
+  { rule: '!has(self.sharedVolumes) || !has(self.volumes) || self.sharedVolumes.all(s, !self.volumes.exists(v, v.name == s.name))', fieldPath: '.sharedVolumes', message: 'sharedVolumes names must not repeat names in volumes' },
+  { rule: 'self.sidecarMode != \'Classic\' || !has(self.sidecars) || self.sidecars.all(s, !has(s.startBeforeInitSteps) || !s.startBeforeInitSteps)', fieldPath: '.sidecars', message: 'startBeforeInitSteps needs native sidecars: it is invalid with sidecarMode Classic' },
+];
+
+const byName = { 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['name'] };
+
+export const specSchema = z.object({
+  replicas: z.number().int().min(0).max(10000).default(1).describe('How many Pods to keep. Default 1; 0 keeps none.'),
+  app: appContainerSchema,
+  initSteps: z.array(initStepSchema).max(32).optional().meta(byName)
+    .describe('Steps that run one after another, each to completion, before the app starts: a core/v1 Container or a waitFor.'),
+  sidecars: z.array(sidecarSchema).max(32).optional().meta(byName)
+    .describe('Helpers that run beside the app for its whole life, sharing its network and volumes.'),
+  sidecarMode: z.enum(['Auto', 'Native', 'Classic']).default('Auto')
+    .describe('Native: sidecars are init containers with restartPolicy Always (started before the app, stopped after it). Classic: ordinary containers beside the app. Auto (default): Native on Kubernetes 1.29 or newer, else Classic.'),
+  volumes: z.array(z.looseObject({ name: dnsLabel }).meta(core('Volume'))).max(64).optional().meta(byName)
+    .describe('core/v1 Volumes of the Pod.'),
+  sharedVolumes: z.array(sharedVolumeSchema).max(32).optional().meta(byName)
+    .describe('Shorthand: an emptyDir mounted at the same path in every container.'),
+  helperDefaults: z.object({
+    resources: z.looseObject({}).meta(core('ResourceRequirements')).optional().describe('Resources for every init step and sidecar that sets none.'),
+    securityContext: z.looseObject({}).meta(core('SecurityContext')).optional().describe('Security context for every init step and sidecar that sets none.'),
+  }).optional().describe('Defaults for every init step and sidecar that does not set its own.'),
+  podTemplate: z.object({
+    metadata: z.object({
+      labels: z.record(z.string(), z.string()).optional().describe('Labels added to every Pod.'),
+      annotations: z.record(z.string(), z.string()).optional().describe('Annotations added to every Pod.'),
+    }).optional().describe('Labels and annotations for the Pods.'),
+    spec: z.looseObject({}).meta(core('PodSpec')).optional()
+      .describe('PodSpec fields other than containers, initContainers and volumes (those come from app, initSteps, sidecars and volumes).'),
+  }).optional().describe('The rest of the Pod: metadata and PodSpec fields.'),
+  updateStrategy: z.object({
+    type: z.enum(['RollingUpdate', 'Recreate']).default('RollingUpdate')
+      .describe('RollingUpdate (default): replace Pods one by one, new before old. Recreate: delete the old Pods, then create new ones.'),
+  }).optional().describe('How Pods whose template changed are replaced.'),
+}).meta(cel(...SPEC_RULES)).describe('The app, its ordered init steps and its sidecars.');
+
+export type AppSpecInput = z.input<typeof specSchema>;
+export type AppSpec = z.output<typeof specSchema>;
+export type InitStep = z.output<typeof initStepSchema>;
+export type Sidecar = z.output<typeof sidecarSchema>;
+export type WaitFor = z.output<typeof waitForSchema>;
+
+export type ParsedSpec = { ok: true; spec: AppSpec } | { ok: false; errors: string[] };
+
+/**
+ * parseSpec validates a stored spec. The CRD already refuses most bad input; this catches what
+ * was stored before a rule existed, and gives each problem as "field.path: what is wrong".
+ */
+export function parseSpec(raw: unknown): ParsedSpec {
+  const result = specSchema.safeParse(raw ?? {});
+  const errors = result.success ? crossFieldErrors(result.data) : result.error.issues.map(describeIssue);
+  return errors.length === 0 && result.success ? { ok: true, spec: result.data } : { ok: false, errors };
+}
+
+function describeIssue(issue: z.core.$ZodIssue): string {
+  const where = ['spec', ...issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : String(p)))].join('.').replace(/\.\[/g, '[');
+  return `${where}: ${issue.message}`;
+}
+
+/** The CEL rules of SPEC_RULES, STEP_RULES and SIDECAR_RULES, for the operator's own check. */
+function crossFieldErrors(spec: AppSpec): string[] {
+  const errors: string[] = [];
+  const steps = spec.initSteps ?? [];
+  const sidecars = spec.sidecars ?? [];
+  const seen = new Map<string, string>([[spec.app.name, 'spec.app']]);
+  const claim = (name: string, where: string) => {
+    const first = seen.get(name);
+    if (first) errors.push(`${where}.name: names must be unique across app, initSteps and sidecars: "${name}" is also ${first}`);
+    else seen.set(name, where);
+  };
+  steps.forEach((s, i) => claim(s.name, `spec.initSteps[${i}]`));
+  sidecars.forEach((s, i) => claim(s.name, `spec.sidecars[${i}]`));
+  steps.forEach((s, i) => {
+    const at = `spec.initSteps[${i}]`;
+    if (s.waitFor && (s.command || s.args)) errors.push(`${at}: ${STEP_RULES[0].message}`);
+    if (!s.waitFor && !s.image) errors.push(`${at}: ${STEP_RULES[1].message}`);
+    if (s.restartPolicy) errors.push(`${at}: ${STEP_RULES[2].message}`);
+    if (s.waitFor && !!s.waitFor.tcp === !!s.waitFor.http) errors.push(`${at}.waitFor: waitFor needs exactly one of tcp or http`);
+  });
+  sidecars.forEach((s, i) => {
+    const at = `spec.sidecars[${i}]`;
+    if (!s.image) errors.push(`${at}: ${SIDECAR_RULES[0].message}`);
+    if (s.restartPolicy) errors.push(`${at}: ${SIDECAR_RULES[1].message}`);
+    if (s.startBeforeInitSteps && spec.sidecarMode === 'Classic') errors.push(`${at}.startBeforeInitSteps: ${SPEC_RULES[4].message}`);
+  });
+  const volumeNames = new Set((spec.volumes ?? []).map((v) => v.name));
+  (spec.sharedVolumes ?? []).forEach((v, i) => {
+    if (volumeNames.has(v.name)) errors.push(`spec.sharedVolumes[${i}].name: ${SPEC_RULES[3].message} ("${v.name}")`);
+  });
+  return errors;
+}
+
+// ---- Status ----
+
+const stepState = z.enum(['Waiting', 'Running', 'Succeeded', 'Failed']);
+const sidecarState = z.enum(['Waiting', 'Running', 'Terminated']);
+
+export const conditionSchema = z.object({
+  type: z.string(),
+  status: z.enum(['True', 'False', 'Unknown']),
+  reason: z.string(),
+  message: z.string(),
+  lastTransitionTime: z.string(),
+  observedGeneration: z.number().int().optional(),
+});
+
+export const stepStatusSchema = z.object({
+  name: z.string(),
+  state: stepState,
+  restartCount: z.number().int().optional(),
+  exitCode: z.number().int().optional(),
+  reason: z.string().optional(),
+  message: z.string().optional(),
+  startedAt: z.string().optional(),
+  finishedAt: z.string().optional(),
+});
+
+export const helperStatusSchema = z.object({
+  name: z.string(),
+  state: sidecarState,
+  ready: z.boolean(),
+  restartCount: z.number().int(),
+  reason: z.string().optional(),
+  message: z.string().optional(),
+  exitCode: z.number().int().optional(),
+});
+
+export const statusSchema = z.object({
+  observedGeneration: z.number().int().optional(),
+  phase: z.enum(['Pending', 'Initializing', 'Running', 'Degraded', 'Failed']).optional()
+    .describe('Pending | Initializing | Running | Degraded | Failed'),
+  podStatus: z.string().optional().describe('What `kubectl get pod` prints as STATUS for the least advanced Pod.'),
+  replicas: z.number().int().optional(),
+  readyReplicas: z.number().int().optional(),
+  updatedReplicas: z.number().int().optional(),
+  ready: z.string().optional().describe('Ready Pods / wanted Pods.'),
+  initProgress: z.string().optional().describe('Init steps finished / init steps, for the least advanced Pod.'),
+  sidecarsReady: z.string().optional().describe('Ready sidecars / sidecars, for the least advanced Pod.'),
+  restarts: z.number().int().optional().describe('Container restarts across all Pods.'),
+  initSteps: z.array(stepStatusSchema).optional(),
+  sidecars: z.array(helperStatusSchema).optional(),
+  app: helperStatusSchema.optional(),
+  pods: z.array(z.object({
+    name: z.string(),
+    phase: z.string(),
+    status: z.string(),
+    ready: z.string(),
+    restarts: z.number().int(),
+  })).optional(),
+  conditions: z.array(conditionSchema).optional().meta({ 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['type'] }),
+});
+
+export type Condition = z.output<typeof conditionSchema>;
+export type StepStatus = z.output<typeof stepStatusSchema>;
+export type HelperStatus = z.output<typeof helperStatusSchema>;
+export type AppStatus = z.output<typeof statusSchema>;
+
+/** An AppWithHelpers as it comes from the API server (spec not yet validated). */
+export interface AppWithHelpers {
+  apiVersion?: string;
+  kind?: string;
+  metadata: {
+    name: string;
+    namespace: string;
+    uid: string;
+    generation?: number;
+    resourceVersion?: string;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+    deletionTimestamp?: string;
+    creationTimestamp?: string;
+  };
+  spec?: unknown;
+  status?: AppStatus;
+}
