@@ -1,0 +1,171 @@
+import { ApiError, KubeHttp } from '../k8s/http';
+import type { Logger } from '../obs/logger';
+
+export type Key = string; // namespace/name
+
+/** What an informer needs of an object; raw JSON, so timestamps are strings. */
+export interface Meta {
+  metadata?: { name?: string; namespace?: string; resourceVersion?: string };
+}
+
+export const keyOf = (o: Meta): Key => `${o.metadata?.namespace ?? ''}/${o.metadata?.name ?? ''}`;
+
+export interface InformerOptions<T> {
+  http: KubeHttp;
+  /** Collection path, e.g. /api/v1/pods or /api/v1/namespaces/x/pods. */
+  path: string;
+  labelSelector?: string;
+  log: Logger;
+  /** Called for every add, change and delete, with the object after (or last seen, if deleted). */
+  onChange: (obj: T, deleted: boolean) => void;
+  onRelist?: () => void;
+}
+
+interface WatchEvent<T> {
+  type: 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
+  object: T & { code?: number; reason?: string; message?: string };
+}
+
+const PAGE = 500;
+
+/**
+ * Informer keeps a cache of one collection: it lists once, then watches from the list's
+ * resourceVersion. When a watch ends it resumes from the last resourceVersion it saw (bookmarks
+ * keep that fresh); only 410 Gone makes it list again. Errors back off from 0.5 s to 30 s and
+ * never end the process.
+ */
+export class Informer<T extends Meta> {
+  private readonly cache = new Map<Key, T>();
+  private resourceVersion = '';
+  private stopped = false;
+  private current?: { destroy: () => void };
+  private backoffMs = 0;
+  private resolveSynced!: () => void;
+  readonly synced = new Promise<void>((resolve) => (this.resolveSynced = resolve));
+  relists = 0;
+  watchRestarts = 0;
+
+  constructor(private readonly o: InformerOptions<T>) {}
+
+  get(key: Key): T | undefined {
+    return this.cache.get(key);
+  }
+
+  list(): T[] {
+    return [...this.cache.values()];
+  }
+
+  get size(): number {
+    return this.cache.size;
+  }
+
+  start(): void {
+    void this.run();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.current?.destroy();
+  }
+
+  private async run(): Promise<void> {
+    while (!this.stopped) {
+      try {
+        if (!this.resourceVersion) await this.relist();
+        await this.watch();
+        this.backoffMs = 0;
+      } catch (err) {
+        if (this.stopped) return;
+        if (err instanceof ApiError && err.status === 410) {
+          this.o.log.info('watch expired, listing again', { path: this.o.path });
+          this.resourceVersion = '';
+          continue;
+        }
+        this.backoffMs = Math.min(30_000, this.backoffMs ? this.backoffMs * 2 : 500);
+        this.o.log.warn('watch failed, retrying', { path: this.o.path, error: (err as Error).message, retryInMs: this.backoffMs });
+        await sleep(this.backoffMs);
+      }
+    }
+  }
+
+  private query(extra: Record<string, string>): string {
+    const q = new URLSearchParams(extra);
+    if (this.o.labelSelector) q.set('labelSelector', this.o.labelSelector);
+    return `${this.o.path}?${q.toString()}`;
+  }
+
+  private async relist(): Promise<void> {
+    const seen = new Map<Key, T>();
+    let cont = '';
+    let rv = '';
+    do {
+      const page = await this.o.http.request<{ metadata: { resourceVersion: string; continue?: string }; items: T[] }>(
+        'GET', this.query({ limit: String(PAGE), ...(cont ? { continue: cont } : {}) }));
+      for (const item of page.items) seen.set(keyOf(item), item);
+      cont = page.metadata.continue ?? '';
+      rv = page.metadata.resourceVersion;
+    } while (cont);
+    this.relists++;
+    for (const [key, old] of this.cache) if (!seen.has(key)) { this.cache.delete(key); this.o.onChange(old, true); }
+    for (const [key, obj] of seen) {
+      const old = this.cache.get(key);
+      this.cache.set(key, obj);
+      if (old?.metadata?.resourceVersion !== obj.metadata?.resourceVersion) this.o.onChange(obj, false);
+    }
+    this.resourceVersion = rv;
+    this.resolveSynced();
+    this.o.onRelist?.();
+  }
+
+  private async watch(): Promise<void> {
+    const res = await this.o.http.stream(this.query({
+      watch: '1', allowWatchBookmarks: 'true', resourceVersion: this.resourceVersion, timeoutSeconds: String(240 + Math.floor(Math.random() * 120)),
+    }));
+    this.current = res;
+    this.watchRestarts++;
+    await new Promise<void>((resolve, reject) => {
+      let buffer = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => {
+        buffer += chunk;
+        let nl: number;
+        while ((nl = buffer.indexOf('\n')) >= 0) {
+          const line = buffer.slice(0, nl);
+          buffer = buffer.slice(nl + 1);
+          if (!line.trim()) continue;
+          try {
+            this.handle(JSON.parse(line) as WatchEvent<T>);
+          } catch (err) {
+            res.destroy();
+            reject(err);
+            return;
+          }
+        }
+      });
+      res.on('end', resolve);
+      res.on('close', resolve);
+      res.on('error', (err) => reject(new ApiError(0, 'WatchBroken', err.message)));
+    });
+  }
+
+  private handle(ev: WatchEvent<T>): void {
+    if (ev.type === 'ERROR') {
+      throw new ApiError(ev.object.code ?? 500, ev.object.reason ?? 'Unknown', ev.object.message ?? 'watch error');
+    }
+    const rv = ev.object.metadata?.resourceVersion;
+    if (rv) this.resourceVersion = rv;
+    if (ev.type === 'BOOKMARK') return;
+    const key = keyOf(ev.object);
+    if (ev.type === 'DELETED') {
+      this.cache.delete(key);
+      this.o.onChange(ev.object, true);
+    } else {
+      this.cache.set(key, ev.object);
+      this.o.onChange(ev.object, false);
+    }
+  }
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

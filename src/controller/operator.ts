@@ -1,0 +1,116 @@
+import Operator from '@dot-i/k8s-operator';
+import type { V1Pod } from '@kubernetes/client-node';
+import { GROUP, KIND, LABEL_MANAGED_BY, MANAGER, PLURAL, VERSION } from '../api/constants';
+import type { AppWithHelpers } from '../api/schema';
+import { KubeClient } from '../k8s/client';
+import { KubeHttp } from '../k8s/http';
+import type { Logger } from '../obs/logger';
+import type { Settings } from '../settings';
+import { Expectations } from './expectations';
+import { Informer, keyOf } from './informer';
+import { WorkQueue } from './queue';
+import { PermanentError, reconcile, type ReconcileDeps } from './reconcile';
+
+/**
+ * AppWithHelpersOperator takes from @dot-i/k8s-operator its kube config loading and lifecycle, and
+ * replaces its watches: those are unfiltered, relist on every reconnect, feed one global queue in
+ * arrival order and call process.exit(1) when the API server is away. Ours are informers (label
+ * selector, resume from resourceVersion, relist only on 410) feeding a per-key work queue.
+ */
+export class AppWithHelpersOperator extends Operator {
+  private http?: KubeHttp;
+  private queue?: WorkQueue;
+  private readonly appInformers: Array<Informer<AppWithHelpers>> = [];
+  private readonly podInformers: Array<Informer<V1Pod>> = [];
+  private readonly podsByApp = new Map<string, Map<string, V1Pod>>();
+  private readonly expectations = new Expectations();
+  private readySince?: Date;
+
+  constructor(private readonly settings: Settings, private readonly log: Logger, private readonly onRequest?: (verb: string, code: number) => void) {
+    super({
+      debug: (m) => log.debug(m), info: (m) => log.info(m), warn: (m) => log.warn(m), error: (m) => log.error(m),
+    });
+  }
+
+  /** Ready once every cache has listed and the queue runs. */
+  get ready(): boolean {
+    return !!this.readySince;
+  }
+
+  get queueDepth(): number {
+    return this.queue?.depth ?? 0;
+  }
+
+  protected async init(): Promise<void> {
+    const http = new KubeHttp(this.kubeConfig, { qps: this.settings.qps, burst: this.settings.burst, onRequest: this.onRequest });
+    this.http = http;
+    const client = new KubeClient(http);
+    const version = await client.serverVersion();
+    this.log.info('connected', { server: http.server, kubernetes: version.gitVersion });
+
+    const deps: ReconcileDeps = {
+      getApp: (key) => this.appInformers.map((i) => i.get(key)).find(Boolean),
+      podsOf: (key) => [...(this.podsByApp.get(key)?.values() ?? [])],
+      writer: client,
+      expectations: this.expectations,
+      render: { helperImage: this.settings.helperImage, serverVersion: version },
+      log: this.log,
+      now: () => new Date(),
+    };
+    this.queue = new WorkQueue(async (key) => {
+      const t0 = Date.now();
+      const outcome = await reconcile(key, deps);
+      this.log.info('reconciled', { key, outcome, ms: Date.now() - t0 });
+    }, { concurrency: this.settings.concurrency }, (key, err, retryInMs) => {
+      const permanent = err instanceof PermanentError;
+      this.log.warn('reconcile failed', { key, error: (err as Error).message, retryInMs: permanent ? undefined : retryInMs });
+    });
+
+    const scopes = this.settings.namespaces.length ? this.settings.namespaces.map((ns) => `/namespaces/${ns}`) : [''];
+    for (const scope of scopes) {
+      this.podInformers.push(new Informer<V1Pod>({
+        http, path: `/api/v1${scope}/pods`, labelSelector: `${LABEL_MANAGED_BY}=${MANAGER}`, log: this.log,
+        onChange: (pod, deleted) => this.onPod(pod, deleted),
+      }));
+    }
+    // Pods first: reconciling with an empty Pod cache would plan creates for Pods that exist.
+    this.podInformers.forEach((i) => i.start());
+    await Promise.all(this.podInformers.map((i) => i.synced));
+    for (const scope of scopes) {
+      this.appInformers.push(new Informer<AppWithHelpers>({
+        http, path: `/apis/${GROUP}/${VERSION}${scope}/${PLURAL}`, log: this.log,
+        onChange: (app) => this.queue!.add(keyOf(app)),
+      }));
+    }
+    this.appInformers.forEach((i) => i.start());
+    await Promise.all(this.appInformers.map((i) => i.synced));
+    this.readySince = new Date();
+    this.log.info('caches synced', { appWithHelpers: this.appInformers.reduce((n, i) => n + i.size, 0), pods: this.podInformers.reduce((n, i) => n + i.size, 0) });
+  }
+
+  /** A Pod event becomes its controller owner's key; the event itself is never an input. */
+  private onPod(pod: V1Pod, deleted: boolean): void {
+    const owner = pod.metadata?.ownerReferences?.find((r) => r.controller && r.kind === KIND);
+    if (!owner) return;
+    const key = `${pod.metadata?.namespace}/${owner.name}`;
+    const name = pod.metadata!.name!;
+    const pods = this.podsByApp.get(key) ?? new Map<string, V1Pod>();
+    if (deleted) {
+      pods.delete(name);
+      this.expectations.observeDelete(key, name);
+    } else {
+      if (pod.metadata) delete pod.metadata.managedFields; // not needed; a large share of each Pod's memory
+      pods.set(name, pod);
+      this.expectations.observeAdd(key, name);
+    }
+    if (pods.size) this.podsByApp.set(key, pods); else this.podsByApp.delete(key);
+    this.queue?.add(key);
+  }
+
+  /** stop stops taking work, lets running reconciles finish, then closes connections. */
+  async shutdown(): Promise<void> {
+    [...this.appInformers, ...this.podInformers].forEach((i) => i.stop());
+    await this.queue?.shutDown();
+    this.http?.close();
+  }
+}

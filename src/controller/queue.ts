@@ -1,0 +1,91 @@
+/**
+ * WorkQueue runs a handler per key with client-go's workqueue guarantees: a key waits in the
+ * queue at most once however often it is added, it is never handled twice at the same time (an
+ * add while it runs makes it run once more after), at most `concurrency` keys run at once, and a
+ * failed key comes back after an exponential, per-key backoff.
+ */
+export interface QueueOptions {
+  concurrency: number;
+  baseDelayMs?: number;
+  maxDelayMs?: number;
+}
+
+export class WorkQueue {
+  private readonly queue: string[] = [];
+  private readonly queued = new Set<string>();
+  private readonly running = new Set<string>();
+  private readonly dirty = new Set<string>();
+  private readonly failures = new Map<string, number>();
+  private readonly timers = new Map<string, NodeJS.Timeout>();
+  private shuttingDown = false;
+  private idle: Array<() => void> = [];
+
+  constructor(private readonly handler: (key: string) => Promise<void>, private readonly o: QueueOptions, private readonly onError: (key: string, err: unknown, retryInMs: number) => void) {}
+
+  get depth(): number {
+    return this.queue.length;
+  }
+
+  get active(): number {
+    return this.running.size;
+  }
+
+  add(key: string): void {
+    if (this.shuttingDown) return;
+    if (this.running.has(key)) {
+      this.dirty.add(key);
+      return;
+    }
+    if (this.queued.has(key)) return;
+    this.queued.add(key);
+    this.queue.push(key);
+    this.pump();
+  }
+
+  /** addAfter adds the key later, unless it is already waiting for a later add. */
+  addAfter(key: string, ms: number): void {
+    if (this.shuttingDown || this.timers.has(key)) return;
+    this.timers.set(key, setTimeout(() => {
+      this.timers.delete(key);
+      this.add(key);
+    }, ms));
+  }
+
+  /** shutDown stops taking keys and resolves when the running ones are done. */
+  async shutDown(): Promise<void> {
+    this.shuttingDown = true;
+    for (const t of this.timers.values()) clearTimeout(t);
+    this.timers.clear();
+    this.queue.length = 0;
+    this.queued.clear();
+    if (this.running.size === 0) return;
+    await new Promise<void>((resolve) => this.idle.push(resolve));
+  }
+
+  private pump(): void {
+    while (this.running.size < this.o.concurrency && this.queue.length) {
+      const key = this.queue.shift()!;
+      this.queued.delete(key);
+      this.running.add(key);
+      void this.process(key);
+    }
+  }
+
+  private async process(key: string): Promise<void> {
+    try {
+      await this.handler(key);
+      this.failures.delete(key);
+    } catch (err) {
+      const n = (this.failures.get(key) ?? 0) + 1;
+      this.failures.set(key, n);
+      const delay = Math.min(this.o.maxDelayMs ?? 300_000, (this.o.baseDelayMs ?? 200) * 2 ** (n - 1));
+      this.onError(key, err, delay);
+      this.addAfter(key, delay);
+    } finally {
+      this.running.delete(key);
+      if (this.dirty.delete(key)) this.add(key);
+      if (this.running.size === 0 && this.shuttingDown) this.idle.splice(0).forEach((r) => r());
+      this.pump();
+    }
+  }
+}

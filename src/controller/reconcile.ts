@@ -1,0 +1,141 @@
+import { isDeepStrictEqual } from 'node:util';
+import type { V1Pod } from '@kubernetes/client-node';
+import { ConditionType, Reason } from '../api/constants';
+import { parseSpec, type AppStatus, type AppWithHelpers } from '../api/schema';
+import { planPods, type Action } from '../core/plan';
+import { isControlledBy } from '../core/pod-facts';
+import { renderPodTemplate, resolveSidecarMode, type RenderOptions } from '../core/render';
+import { deriveStatus } from '../core/status';
+import { ApiError } from '../k8s/http';
+import type { Logger } from '../obs/logger';
+import type { Expectations } from './expectations';
+
+/** The writes reconcile makes; KubeClient in production, a recorder in tests. */
+export interface Writer {
+  createPod(pod: V1Pod): Promise<'created' | 'exists'>;
+  deletePod(namespace: string, name: string, uid?: string): Promise<void>;
+  patchStatus(app: AppWithHelpers, status: AppStatus): Promise<void>;
+  recordEvent(app: AppWithHelpers, type: 'Normal' | 'Warning', reason: string, message: string, now: Date): Promise<void>;
+}
+
+export interface ReconcileDeps {
+  getApp(key: string): AppWithHelpers | undefined;
+  /** Pods carrying the app's label in its namespace, from the cache. */
+  podsOf(key: string): V1Pod[];
+  writer: Writer;
+  expectations: Expectations;
+  render: RenderOptions;
+  log: Logger;
+  now(): Date;
+}
+
+/** An error retrying cannot fix: the status says it; the key is not requeued. */
+export class PermanentError extends Error {}
+
+export type Outcome = 'deleted' | 'unchanged' | 'updated' | 'invalid' | 'waiting';
+
+/**
+ * reconcile converges one AppWithHelpers: read the caches, plan, apply, derive the status and
+ * write it once, only if it changed. A thrown error makes the queue retry with backoff.
+ */
+export async function reconcile(key: string, d: ReconcileDeps): Promise<Outcome> {
+  const app = d.getApp(key);
+  if (!app || app.metadata.deletionTimestamp) {
+    d.expectations.forget(key); // owned Pods go with it: the garbage collector follows owner references
+    return 'deleted';
+  }
+  const now = d.now();
+  const parsed = parseSpec(app.spec);
+  const pods = d.podsOf(key).filter((p) => isControlledBy(p, app.metadata.uid));
+  const mode = parsed.ok ? resolveSidecarMode(parsed.spec, d.render) : undefined;
+  const owner = { name: app.metadata.name, namespace: app.metadata.namespace, uid: app.metadata.uid };
+  const template = parsed.ok ? renderPodTemplate(owner, parsed.spec, d.render) : undefined;
+
+  let failure: { reason: string; message: string; permanent: boolean } | undefined;
+  let wrote = false;
+  const events: Array<[type: 'Normal' | 'Warning', reason: string, message: string]> = [];
+  const waiting = parsed.ok && !d.expectations.satisfied(key);
+  if (parsed.ok && template && !waiting) {
+    const actions = planPods({ appName: app.metadata.name, spec: parsed.spec, pods, template: template.pod, hash: template.hash });
+    failure = await apply(key, app, actions, pods, d, events);
+    wrote = actions.length > 0;
+  }
+
+  const status = deriveStatus({
+    generation: app.metadata.generation, parsed, pods: d.podsOf(key).filter((p) => isControlledBy(p, app.metadata.uid)),
+    hash: template?.hash, sidecarMode: mode, failure, previous: app.status, now,
+  });
+  events.push(...transitionEvents(app.status, status));
+  if (!isDeepStrictEqual(status, app.status ?? {})) {
+    await d.writer.patchStatus(app, status);
+    wrote = true;
+  }
+  for (const [type, reason, message] of events) {
+    await d.writer.recordEvent(app, type, reason, message, now).catch((err) => d.log.warn('event not recorded', { key, reason, error: (err as Error).message }));
+  }
+  if (failure && !failure.permanent) throw new ApiError(0, failure.reason, failure.message);
+  if (failure) throw new PermanentError(failure.message);
+  if (!parsed.ok) return 'invalid';
+  if (waiting) return 'waiting';
+  return wrote ? 'updated' : 'unchanged';
+}
+
+/**
+ * apply sends the planned deletes, then creates in doubling batches (1, 2, 4, ...) that stop at
+ * the first failure, as the ReplicaSet controller does, so a quota or admission refusal costs
+ * one call, not a hundred.
+ */
+async function apply(key: string, app: AppWithHelpers, actions: Action[], pods: V1Pod[], d: ReconcileDeps,
+  events: Array<['Normal' | 'Warning', string, string]>): Promise<{ reason: string; message: string; permanent: boolean } | undefined> {
+  const deletes = actions.filter((a): a is Extract<Action, { kind: 'delete' }> => a.kind === 'delete');
+  const creates = actions.filter((a): a is Extract<Action, { kind: 'create' }> => a.kind === 'create');
+  d.expectations.expect(key, creates.map((c) => c.pod.metadata!.name!), deletes.map((a) => a.name));
+  for (const del of deletes) {
+    const uid = pods.find((p) => p.metadata?.name === del.name)?.metadata?.uid;
+    try {
+      await d.writer.deletePod(app.metadata.namespace, del.name, uid);
+      events.push(['Normal', Reason.PodDeleted, `deleted Pod ${del.name}: ${deleteWhy[del.reason]}`]);
+    } catch (err) {
+      d.expectations.observeDelete(key, del.name);
+      return { reason: Reason.FailedDelete, message: `could not delete Pod ${del.name}: ${(err as Error).message}`, permanent: !retryable(err) };
+    }
+  }
+  let batch = 1;
+  for (let i = 0; i < creates.length; i += batch, batch *= 2) {
+    const chunk = creates.slice(i, i + batch);
+    const results = await Promise.allSettled(chunk.map((c) => d.writer.createPod(c.pod)));
+    let failed: unknown;
+    results.forEach((r, j) => {
+      const { pod, reason } = chunk[j];
+      const name = pod.metadata!.name!;
+      if (r.status === 'rejected') {
+        d.expectations.observeAdd(key, name);
+        failed ??= r.reason;
+      } else if (r.value === 'exists') {
+        d.expectations.observeAdd(key, name);
+      } else {
+        events.push(['Normal', reason === 'Missing' ? Reason.PodCreated : Reason.PodReplaced, `created Pod ${name}${reason === 'Missing' ? '' : ` (${createWhy[reason]})`}`]);
+      }
+    });
+    if (failed) {
+      creates.slice(i + batch).forEach((c) => d.expectations.observeAdd(key, c.pod.metadata!.name!));
+      return { reason: Reason.FailedCreate, message: `could not create Pods: ${(failed as Error).message}`, permanent: !retryable(failed) };
+    }
+  }
+  return undefined;
+}
+
+const deleteWhy = { PodFailed: 'it failed; a new one replaces it', PodSucceeded: 'it finished; a new one replaces it', Stale: 'its template is out of date', Surplus: 'fewer replicas are wanted' };
+const createWhy = { Replacement: 'replaces a finished Pod', Surge: 'rolling update to the new template', Missing: '' };
+
+function retryable(err: unknown): boolean {
+  return !(err instanceof ApiError) || err.retryable;
+}
+
+/** transitionEvents fires a Warning only when a problem appears or changes, never on every pass. */
+function transitionEvents(before: AppStatus | undefined, after: AppStatus): Array<['Normal' | 'Warning', string, string]> {
+  const was = before?.conditions?.find((c) => c.type === ConditionType.Degraded);
+  const is = after.conditions?.find((c) => c.type === ConditionType.Degraded);
+  if (is?.status === 'True' && (was?.status !== 'True' || was.reason !== is.reason)) return [['Warning', is.reason, is.message]];
+  return [];
+}

@@ -1,0 +1,121 @@
+import { createHash } from 'node:crypto';
+import type { V1Pod } from '@kubernetes/client-node';
+import { ANNOTATION_SLOT, API_VERSION, KIND, LABEL_APP, LABEL_MANAGED_BY, LABEL_TEMPLATE_HASH, MANAGER } from '../api/constants';
+import type { AppSpec, InitStep, Sidecar } from '../api/schema';
+import { WAIT_SCRIPT, waitEnv } from './wait-script';
+
+export interface RenderOptions {
+  /** Image for waitFor steps that name none. */
+  helperImage: string;
+  /** The API server's version, for sidecarMode Auto; undefined means unknown (then Classic). */
+  serverVersion?: { major: number; minor: number };
+}
+
+/** The owner a Pod is rendered for. */
+export interface Owner {
+  name: string;
+  namespace: string;
+  uid: string;
+}
+
+type Obj = Record<string, unknown>;
+
+/** resolveSidecarMode turns Auto into Native on Kubernetes 1.29 or newer, else Classic. */
+export function resolveSidecarMode(spec: AppSpec, options: RenderOptions): 'Native' | 'Classic' {
+  if (spec.sidecarMode !== 'Auto') return spec.sidecarMode;
+  const v = options.serverVersion;
+  return v && (v.major > 1 || (v.major === 1 && v.minor >= 29)) ? 'Native' : 'Classic';
+}
+
+/**
+ * renderPodTemplate builds the Pod every replica runs, without its name: deterministic for the
+ * same inputs, with a template hash over everything that makes the Pod what it is.
+ */
+export function renderPodTemplate(owner: Owner, spec: AppSpec, options: RenderOptions): { pod: V1Pod; hash: string } {
+  const mode = resolveSidecarMode(spec, options);
+  const shared = spec.sharedVolumes ?? [];
+  const withShared = (c: Obj): Obj => {
+    const mounts = (c.volumeMounts as Array<{ name: string }> | undefined) ?? [];
+    const missing = shared.filter((v) => !mounts.some((m) => m.name === v.name)).map((v) => ({ name: v.name, mountPath: v.mountPath }));
+    return missing.length ? { ...c, volumeMounts: [...mounts, ...missing] } : c;
+  };
+  const withDefaults = (c: Obj): Obj => ({
+    ...c,
+    ...(spec.helperDefaults?.resources && !c.resources ? { resources: spec.helperDefaults.resources } : {}),
+    ...(spec.helperDefaults?.securityContext && !c.securityContext ? { securityContext: spec.helperDefaults.securityContext } : {}),
+  });
+
+  const steps = (spec.initSteps ?? []).map((s) => withShared(withDefaults(renderStep(s, options))));
+  const sidecars = (spec.sidecars ?? []).map((s) => ({ first: !!s.startBeforeInitSteps, container: withShared(withDefaults(renderSidecar(s, mode))) }));
+  const app = withShared({ ...spec.app });
+  const initContainers = mode === 'Native'
+    ? [...sidecars.filter((s) => s.first).map((s) => s.container), ...steps, ...sidecars.filter((s) => !s.first).map((s) => s.container)]
+    : steps;
+  const containers = mode === 'Native' ? [app] : [app, ...sidecars.map((s) => s.container)];
+  const volumes = [...(spec.volumes ?? []), ...shared.map((v) => ({ name: v.name, emptyDir: {} }))];
+
+  const podSpec: Obj = {
+    ...(spec.podTemplate?.spec ?? {}),
+    ...(initContainers.length ? { initContainers } : {}),
+    containers,
+    ...(volumes.length ? { volumes } : {}),
+  };
+  const labels = { ...(spec.podTemplate?.metadata?.labels ?? {}), [LABEL_MANAGED_BY]: MANAGER, [LABEL_APP]: owner.name };
+  const annotations = spec.podTemplate?.metadata?.annotations;
+  const hash = templateHash({ labels, annotations, spec: podSpec });
+  const pod = {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: {
+      namespace: owner.namespace,
+      labels: { ...labels, [LABEL_TEMPLATE_HASH]: hash },
+      ...(annotations && Object.keys(annotations).length ? { annotations: { ...annotations } } : {}),
+      ownerReferences: [{ apiVersion: API_VERSION, kind: KIND, name: owner.name, uid: owner.uid, controller: true, blockOwnerDeletion: true }],
+    },
+    spec: podSpec,
+  };
+  return { pod: pod as unknown as V1Pod, hash };
+}
+
+/** podName is `<app>-<hash>-<slot>`: readable, and the same after an operator restart. */
+export function podName(appName: string, hash: string, slot: number): string {
+  const suffix = `-${hash.slice(0, 5)}-${slot}`;
+  return appName.slice(0, 253 - suffix.length) + suffix;
+}
+
+/** renderPod names the template for one slot (0..replicas-1). */
+export function renderPod(template: V1Pod, appName: string, hash: string, slot: number): V1Pod {
+  const annotations = { ...(template.metadata?.annotations ?? {}), [ANNOTATION_SLOT]: String(slot) };
+  return { ...template, metadata: { ...template.metadata, name: podName(appName, hash, slot), annotations } };
+}
+
+function renderStep(step: InitStep, options: RenderOptions): Obj {
+  const { waitFor, ...container } = step;
+  const base: Obj = { ...container, terminationMessagePolicy: step.terminationMessagePolicy ?? 'FallbackToLogsOnError' };
+  if (!waitFor) return base;
+  return {
+    ...base,
+    image: step.image ?? options.helperImage,
+    command: ['sh', '-c', WAIT_SCRIPT],
+    env: [...((container as { env?: unknown[] }).env ?? []), ...waitEnv(waitFor)],
+  };
+}
+
+function renderSidecar(sidecar: Sidecar, mode: 'Native' | 'Classic'): Obj {
+  const { startBeforeInitSteps: _, ...container } = sidecar;
+  return mode === 'Native' ? { ...container, restartPolicy: 'Always' } : container;
+}
+
+/** templateHash is stable under key order: the same Pod written differently hashes the same. */
+export function templateHash(value: unknown): string {
+  return createHash('sha256').update(canonicalJson(value)).digest('hex').slice(0, 10);
+}
+
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value as Obj).filter(([, v]) => v !== undefined).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}

@@ -1,0 +1,81 @@
+import type { V1Pod } from '@kubernetes/client-node';
+import { API_VERSION, GROUP, KIND, MANAGER, PLURAL, VERSION } from '../api/constants';
+import type { AppStatus, AppWithHelpers } from '../api/schema';
+import { ApiError, KubeHttp } from './http';
+
+/**
+ * KubeClient is the only place that writes to the API server: Pods, the AppWithHelpers status
+ * and Events. Pods go as raw JSON, so fields newer than client-node's models reach the server.
+ */
+export class KubeClient {
+  constructor(private readonly http: KubeHttp) {}
+
+  /** createPod is idempotent: AlreadyExists means the Pod is there, which is what we wanted. */
+  async createPod(pod: V1Pod): Promise<'created' | 'exists'> {
+    try {
+      await this.http.request('POST', `/api/v1/namespaces/${pod.metadata!.namespace}/pods`, pod);
+      return 'created';
+    } catch (err) {
+      if (err instanceof ApiError && err.status === 409 && err.reason === 'AlreadyExists') return 'exists';
+      throw err;
+    }
+  }
+
+  /** deletePod deletes exactly the Pod we saw (uid precondition); NotFound means done. */
+  async deletePod(namespace: string, name: string, uid?: string): Promise<void> {
+    try {
+      await this.http.request('DELETE', `/api/v1/namespaces/${namespace}/pods/${name}`,
+        { apiVersion: 'v1', kind: 'DeleteOptions', ...(uid ? { preconditions: { uid } } : {}) });
+    } catch (err) {
+      if (err instanceof ApiError && (err.status === 404 || (err.status === 409 && err.reason === 'Conflict' && !!uid))) return;
+      throw err;
+    }
+  }
+
+  /** patchStatus sends only what changed, as a JSON merge patch, to the status subresource. */
+  async patchStatus(app: AppWithHelpers, status: AppStatus): Promise<void> {
+    const patch = { status: mergePatchDiff(app.status ?? {}, status) };
+    await this.http.request('PATCH', `/apis/${GROUP}/${VERSION}/namespaces/${app.metadata.namespace}/${PLURAL}/${app.metadata.name}/status`,
+      patch, 'application/merge-patch+json');
+  }
+
+  async recordEvent(app: AppWithHelpers, type: 'Normal' | 'Warning', reason: string, message: string, now: Date): Promise<void> {
+    const time = now.toISOString();
+    await this.http.request('POST', `/api/v1/namespaces/${app.metadata.namespace}/events`, {
+      apiVersion: 'v1', kind: 'Event',
+      metadata: { name: `${app.metadata.name}.${now.getTime().toString(16)}${Math.random().toString(16).slice(2, 6)}`, namespace: app.metadata.namespace },
+      involvedObject: { apiVersion: API_VERSION, kind: KIND, name: app.metadata.name, namespace: app.metadata.namespace, uid: app.metadata.uid, resourceVersion: app.metadata.resourceVersion },
+      reason, message: message.slice(0, 1024), type, count: 1, firstTimestamp: time, lastTimestamp: time,
+      source: { component: MANAGER }, reportingComponent: MANAGER, reportingInstance: MANAGER,
+    });
+  }
+
+  async serverVersion(): Promise<{ major: number; minor: number; gitVersion: string }> {
+    const v = await this.http.request<{ major: string; minor: string; gitVersion: string }>('GET', '/version');
+    return { major: parseInt(v.major, 10), minor: parseInt(v.minor, 10), gitVersion: v.gitVersion };
+  }
+}
+
+/**
+ * mergePatchDiff is the JSON merge patch that turns `from` into `to`: changed values, nested
+ * maps by key, lists whole, and null for every key `to` dropped (a plain merge would keep it).
+ */
+export function mergePatchDiff(from: unknown, to: unknown): unknown {
+  if (!isMap(from) || !isMap(to)) return to;
+  const patch: Record<string, unknown> = {};
+  for (const key of Object.keys(from)) if (!(key in to) || to[key] === undefined) patch[key] = null;
+  for (const [key, value] of Object.entries(to)) {
+    if (value === undefined) continue;
+    if (isMap(value) && isMap(from[key])) {
+      const inner = mergePatchDiff(from[key], value) as Record<string, unknown>;
+      if (Object.keys(inner).length) patch[key] = inner;
+    } else if (JSON.stringify(value) !== JSON.stringify(from[key])) {
+      patch[key] = value;
+    }
+  }
+  return patch;
+}
+
+function isMap(v: unknown): v is Record<string, unknown> {
+  return !!v && typeof v === 'object' && !Array.isArray(v);
+}

@@ -1,0 +1,49 @@
+import { z } from 'zod';
+import { DEFAULT_HELPER_IMAGE } from './api/constants';
+
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+
+export const settingsSchema = z.object({
+  namespaces: z.string().default('').transform((s) => s.split(',').map((n) => n.trim()).filter(Boolean))
+    .describe('Namespaces to watch, comma-separated; empty watches all'),
+  helperImage: z.string().min(1).default(DEFAULT_HELPER_IMAGE).describe('Image for waitFor steps that name none'),
+  concurrency: int(1, 64).default(4).describe('AppWithHelpers reconciled at once'),
+  qps: z.coerce.number().positive().max(10000).default(20).describe('Client-side API rate limit (requests per second)'),
+  burst: int(1, 100000).default(30).describe('Client-side API burst'),
+  logLevel: z.enum(['error', 'warn', 'info', 'debug']).default('info').describe('Log level'),
+});
+
+export type Settings = z.output<typeof settingsSchema>;
+
+/** Each setting's flag and environment variable; a flag wins over the environment. */
+const sources: Record<keyof Settings, [flag: string, env: string]> = {
+  namespaces: ['--namespaces', 'WATCH_NAMESPACES'],
+  helperImage: ['--helper-image', 'HELPER_IMAGE'],
+  concurrency: ['--concurrency', 'CONCURRENCY'],
+  qps: ['--qps', 'KUBE_API_QPS'],
+  burst: ['--burst', 'KUBE_API_BURST'],
+  logLevel: ['--log-level', 'LOG_LEVEL'],
+};
+
+/** parseSettings reads flags (--name=value or --name value) and the environment; throws one clear line. */
+export function parseSettings(argv: string[], env: NodeJS.ProcessEnv): Settings {
+  const raw: Record<string, string | undefined> = {};
+  const flags = new Map(Object.entries(sources).map(([key, [flag]]) => [flag, key]));
+  for (let i = 0; i < argv.length; i++) {
+    const [flag, inline] = argv[i].split(/=(.*)/s, 2);
+    const key = flags.get(flag);
+    if (!key) throw new Error(`unknown flag ${flag}; known flags: ${[...flags.keys()].join(', ')}`);
+    const value = inline ?? argv[++i];
+    if (value === undefined) throw new Error(`flag ${flag} needs a value`);
+    raw[key] = value;
+  }
+  for (const [key, [, name]] of Object.entries(sources)) if (raw[key] === undefined && env[name] !== undefined) raw[key] = env[name];
+  const result = settingsSchema.safeParse(raw);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    const key = issue.path[0] as keyof Settings;
+    const [flag, name] = sources[key];
+    throw new Error(`invalid setting ${flag} (${name}=${JSON.stringify(raw[key])}): ${issue.message}`);
+  }
+  return result.data;
+}
