@@ -23,8 +23,9 @@ export interface PlanInput {
  */
 export function planPods({ appName, spec, pods, template, hash }: PlanInput): Action[] {
   const actions: Action[] = [];
-  const terminatingNames = new Set(pods.filter(isTerminating).map((p) => p.metadata!.name!));
   const live = pods.filter((p) => !isTerminating(p));
+  // A name stays taken until its Pod is gone, including the finished Pods deleted below.
+  const terminatingNames = new Set(pods.filter((p) => isTerminating(p) || isFinished(p)).map((p) => p.metadata!.name!));
   for (const p of live.filter(isFinished)) {
     actions.push({ kind: 'delete', name: p.metadata!.name!, reason: p.status?.phase === 'Failed' ? 'PodFailed' : 'PodSucceeded' });
   }

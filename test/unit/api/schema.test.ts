@@ -1,0 +1,76 @@
+import { strict as assert } from 'node:assert';
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { parseSpec } from '../../../src/api/schema';
+import { renderCrdYaml } from '../../../src/api/crd-yaml';
+
+describe('parseSpec', () => {
+  const app = { name: 'web', image: 'nginx' };
+  const valid: Array<[string, unknown]> = [
+    ['an app alone', { app }],
+    ['an app whose name defaults to "app"', { app: { image: 'nginx' } }],
+    ['a container step and a tcp wait', { app, initSteps: [{ name: 'migrate', image: 'm' }, { name: 'db', waitFor: { tcp: { host: 'db', port: 5432 } } }] }],
+    ['an http wait with its own image', { app, initSteps: [{ name: 'api', image: 'curl', waitFor: { http: { url: 'http://api:8080/healthz' } } }] }],
+    ['a native sidecar started before the steps', { app, sidecarMode: 'Native', sidecars: [{ name: 'proxy', image: 'envoy', startBeforeInitSteps: true }] }],
+    ['fields newer than client-node knows, kept as they are', { app: { ...app, resizePolicy: [{ resourceName: 'cpu', restartPolicy: 'NotRequired' }] }, podTemplate: { spec: { resources: { limits: { cpu: '1' } } } } }],
+  ];
+  for (const [name, spec] of valid) {
+    it(`accepts ${name}`, () => {
+      const parsed = parseSpec(spec);
+      assert.ok(parsed.ok, parsed.ok ? '' : parsed.errors.join('; '));
+    });
+  }
+
+  it('fills the defaults people expect', () => {
+    const parsed = parseSpec({ app: { image: 'nginx' }, initSteps: [{ name: 'db', waitFor: { tcp: { host: 'db', port: 1 } } }] });
+    assert.ok(parsed.ok);
+    assert.equal(parsed.spec.replicas, 1);
+    assert.equal(parsed.spec.app.name, 'app');
+    assert.equal(parsed.spec.sidecarMode, 'Auto');
+    assert.deepEqual(parsed.spec.initSteps![0].waitFor, { tcp: { host: 'db', port: 1 }, timeoutSeconds: 300, periodSeconds: 2 });
+  });
+
+  it('keeps every field it does not read', () => {
+    const parsed = parseSpec({ app: { ...app, stdin: true, resizePolicy: [{ resourceName: 'cpu', restartPolicy: 'NotRequired' }] } });
+    assert.ok(parsed.ok);
+    assert.deepEqual((parsed.spec.app as Record<string, unknown>).resizePolicy, [{ resourceName: 'cpu', restartPolicy: 'NotRequired' }]);
+  });
+
+  const invalid: Array<[string, unknown, RegExp]> = [
+    ['no app image', { app: { name: 'web' } }, /^spec\.app\.image: /],
+    ['a negative replica count', { app, replicas: -1 }, /^spec\.replicas: Too small/],
+    ['a port out of range', { app: { ...app, ports: [{ containerPort: 70000 }] } }, /^spec\.app\.ports\[0\]\.containerPort: Too big/],
+    ['an unknown sidecarMode', { app, sidecarMode: 'Sometimes' }, /^spec\.sidecarMode: Invalid option: expected one of "Auto"\|"Native"\|"Classic"/],
+    ['a step with neither image nor waitFor', { app, initSteps: [{ name: 's' }] }, /^spec\.initSteps\[0\]: an init step needs an image \(or a waitFor\)/],
+    ['a waitFor with a command', { app, initSteps: [{ name: 's', command: ['x'], waitFor: { tcp: { host: 'h', port: 1 } } }] }, /sets neither command nor args/],
+    ['a waitFor with both tcp and http', { app, initSteps: [{ name: 's', waitFor: { tcp: { host: 'h', port: 1 }, http: { url: 'http://h' } } }] }, /^spec\.initSteps\[0\]\.waitFor: waitFor needs exactly one of tcp or http/],
+    ['a waitFor url that is not http', { app, initSteps: [{ name: 's', waitFor: { http: { url: 'ftp://h' } } }] }, /^spec\.initSteps\[0\]\.waitFor\.http\.url: must be an http/],
+    ['a step named like the app', { app, initSteps: [{ name: 'web', image: 'x' }] }, /^spec\.initSteps\[0\]\.name: names must be unique .*"web" is also spec\.app/],
+    ['a sidecar named like a step', { app, initSteps: [{ name: 'x', image: 'x' }], sidecars: [{ name: 'x', image: 'x' }] }, /^spec\.sidecars\[0\]\.name: names must be unique/],
+    ['startBeforeInitSteps in Classic mode', { app, sidecarMode: 'Classic', sidecars: [{ name: 'p', image: 'x', startBeforeInitSteps: true }] }, /^spec\.sidecars\[0\]\.startBeforeInitSteps: startBeforeInitSteps needs native sidecars/],
+    ['a sharedVolume named like a volume', { app, volumes: [{ name: 'data', emptyDir: {} }], sharedVolumes: [{ name: 'data', mountPath: '/d' }] }, /^spec\.sharedVolumes\[0\]\.name: sharedVolumes names must not repeat/],
+    ['a relative sharedVolume path', { app, sharedVolumes: [{ name: 'data', mountPath: 'd' }] }, /^spec\.sharedVolumes\[0\]\.mountPath: must be an absolute path/],
+    ['a container name that is not a DNS label', { app: { name: 'Web_1', image: 'x' } }, /^spec\.app\.name: must be a DNS label/],
+    ['an init step with a restartPolicy', { app, initSteps: [{ name: 's', image: 'x', restartPolicy: 'Always' }] }, /declare long-running helpers under sidecars/],
+  ];
+  for (const [name, spec, message] of invalid) {
+    it(`refuses ${name}, naming the field`, () => {
+      const parsed = parseSpec(spec);
+      assert.equal(parsed.ok, false);
+      if (!parsed.ok) assert.ok(parsed.errors.some((e) => message.test(e)), `got: ${parsed.errors.join(' | ')}`);
+    });
+  }
+});
+
+describe('the CRD in crds/', () => {
+  it('is what `npm run generate` makes from the schema (run it after changing src/api/schema.ts)', () => {
+    const file = path.join(__dirname, '../../../crds/helpers.dev_appwithhelpers.yaml');
+    assert.equal(readFileSync(file, 'utf8'), renderCrdYaml());
+  });
+
+  it('stays small enough for client-side kubectl apply (256 KiB annotation)', () => {
+    const { parse } = require('yaml') as typeof import('yaml');
+    const size = JSON.stringify(parse(renderCrdYaml())).length;
+    assert.ok(size < 200 * 1024, `CRD is ${size} bytes as JSON`);
+  });
+});

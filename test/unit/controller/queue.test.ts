@@ -1,0 +1,59 @@
+import { strict as assert } from 'node:assert';
+import { WorkQueue } from '../../../src/controller/queue';
+
+const tick = (ms = 5) => new Promise((r) => setTimeout(r, ms));
+
+describe('WorkQueue', () => {
+  it('runs a key once however often it was added while waiting', async () => {
+    const runs: string[] = [];
+    const q = new WorkQueue(async (k) => { runs.push(k); await tick(); }, { concurrency: 1 }, () => undefined);
+    q.add('busy'); // takes the only worker, so the adds below wait in the queue
+    q.add('a'); q.add('b'); q.add('a'); q.add('a');
+    await tick(50);
+    assert.deepEqual(runs, ['busy', 'a', 'b']);
+  });
+
+  it('never runs one key twice at once, and runs it again if it was added meanwhile', async () => {
+    let inFlight = 0;
+    let maxInFlight = 0;
+    let runs = 0;
+    const q = new WorkQueue(async () => { inFlight++; runs++; maxInFlight = Math.max(maxInFlight, inFlight); await tick(10); inFlight--; }, { concurrency: 4 }, () => undefined);
+    q.add('a');
+    await tick(2);
+    q.add('a'); q.add('a');
+    await tick(60);
+    assert.equal(maxInFlight, 1);
+    assert.equal(runs, 2);
+  });
+
+  it('bounds concurrency', async () => {
+    let inFlight = 0;
+    let max = 0;
+    const q = new WorkQueue(async () => { inFlight++; max = Math.max(max, inFlight); await tick(10); inFlight--; }, { concurrency: 3 }, () => undefined);
+    for (let i = 0; i < 10; i++) q.add(`k${i}`);
+    await tick(80);
+    assert.equal(max, 3);
+  });
+
+  it('retries a failing key with doubling backoff', async () => {
+    const delays: number[] = [];
+    let n = 0;
+    const q = new WorkQueue(async () => { if (++n < 4) throw new Error('boom'); }, { concurrency: 1, baseDelayMs: 5 }, (_k, _e, ms) => delays.push(ms));
+    q.add('a');
+    await tick(120);
+    assert.deepEqual(delays, [5, 10, 20]);
+    assert.equal(n, 4);
+  });
+
+  it('finishes running work on shutdown and takes no more', async () => {
+    let done = 0;
+    const q = new WorkQueue(async () => { await tick(20); done++; }, { concurrency: 2 }, () => undefined);
+    q.add('a'); q.add('b'); q.add('c');
+    await tick(2);
+    await q.shutDown();
+    assert.equal(done, 2);
+    q.add('d');
+    await tick(30);
+    assert.equal(done, 2);
+  });
+});

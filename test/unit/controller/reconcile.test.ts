@@ -1,0 +1,89 @@
+import { strict as assert } from 'node:assert';
+import type { V1Pod } from '@kubernetes/client-node';
+import type { AppStatus, AppWithHelpers } from '../../../src/api/schema';
+import { Expectations } from '../../../src/controller/expectations';
+import { reconcile, type ReconcileDeps, type Writer } from '../../../src/controller/reconcile';
+import { ApiError } from '../../../src/k8s/http';
+import { anApp, aPod, NOW, options } from '../../fixtures';
+
+/** A Writer that records every call, as sample-controller's fixture records actions. */
+class RecordingWriter implements Writer {
+  calls: string[] = [];
+  statuses: AppStatus[] = [];
+  failCreate?: ApiError;
+  async createPod(pod: V1Pod) {
+    this.calls.push(`create pod ${pod.metadata!.name}`);
+    if (this.failCreate) throw this.failCreate;
+    return 'created' as const;
+  }
+  async deletePod(_ns: string, name: string) { this.calls.push(`delete pod ${name}`); }
+  async patchStatus(_app: AppWithHelpers, status: AppStatus) { this.calls.push('patch status'); this.statuses.push(status); }
+  async recordEvent(_app: AppWithHelpers, type: string, reason: string) { this.calls.push(`event ${type} ${reason}`); }
+}
+
+const silent = { debug() {}, info() {}, warn() {}, error() {}, child() { return silent; } };
+
+function deps(app: AppWithHelpers | undefined, pods: V1Pod[], writer: RecordingWriter, expectations = new Expectations()): ReconcileDeps {
+  return { getApp: () => app, podsOf: () => pods, writer, expectations, render: options, log: silent, now: () => NOW };
+}
+
+describe('reconcile', () => {
+  const app = anApp().withStep('migrate').withSidecar('log');
+
+  it('creates the missing Pod, writes status once and records the creation', async () => {
+    const w = new RecordingWriter();
+    assert.equal(await reconcile('ns/shop', deps(app.object(), [], w)), 'updated');
+    assert.deepEqual(w.calls, [`create pod shop-${app.template().hash.slice(0, 5)}-0`, 'patch status', 'event Normal PodCreated']);
+  });
+
+  it('makes no call at all when nothing changed', async () => {
+    const pods = [aPod(app).ready().build()];
+    const first = new RecordingWriter();
+    await reconcile('ns/shop', deps(app.object(), pods, first));
+    const w = new RecordingWriter();
+    assert.equal(await reconcile('ns/shop', deps(app.object(first.statuses[0]), pods, w)), 'unchanged');
+    assert.deepEqual(w.calls, []);
+  });
+
+  it('does not plan again while its own creates are not in the cache yet', async () => {
+    const expectations = new Expectations();
+    await reconcile('ns/shop', deps(app.object(), [], new RecordingWriter(), expectations));
+    const w = new RecordingWriter();
+    assert.equal(await reconcile('ns/shop', deps(app.object(), [], w, expectations)), 'waiting');
+    assert.ok(!w.calls.some((c) => c.startsWith('create')), w.calls.join(', '));
+  });
+
+  it('leaves Pods alone on an invalid spec, and says why once', async () => {
+    const bad = anApp().with({ app: { name: 'web' } as never });
+    const pods = [aPod(app).ready().build()];
+    const w = new RecordingWriter();
+    assert.equal(await reconcile('ns/shop', deps(bad.object(), pods, w)), 'invalid');
+    assert.deepEqual(w.calls, ['patch status', 'event Warning InvalidSpec']);
+    const again = new RecordingWriter();
+    await reconcile('ns/shop', deps(bad.object(w.statuses[0]), pods, again));
+    assert.deepEqual(again.calls, []);
+  });
+
+  it('turns a refused create into a Degraded condition and an Event, without retrying a permanent refusal', async () => {
+    const w = new RecordingWriter();
+    w.failCreate = new ApiError(403, 'Forbidden', 'pods "shop-x-0" is forbidden: violates PodSecurity "restricted:latest"');
+    await assert.rejects(reconcile('ns/shop', deps(app.object(), [], w)), (err: Error) => err.constructor.name === 'PermanentError');
+    assert.deepEqual(w.calls.slice(1), ['patch status', 'event Warning FailedCreate']);
+    assert.match(w.statuses[0].conditions!.find((c) => c.type === 'Degraded')!.message, /violates PodSecurity/);
+  });
+
+  it('does nothing for a deleted AppWithHelpers: the garbage collector removes its Pods', async () => {
+    const w = new RecordingWriter();
+    assert.equal(await reconcile('ns/shop', deps(undefined, [aPod(app).ready().build()], w)), 'deleted');
+    assert.deepEqual(w.calls, []);
+  });
+
+  it('ignores Pods it does not control', async () => {
+    const stranger = aPod(app).ready().build();
+    stranger.metadata!.ownerReferences = [{ apiVersion: 'v1', kind: 'Other', name: 'x', uid: 'other', controller: true }];
+    const w = new RecordingWriter();
+    await reconcile('ns/shop', deps(app.object(), [stranger], w));
+    assert.ok(w.calls[0].startsWith('create pod'), 'a Pod of its own is created; the stranger is not touched');
+    assert.ok(!w.calls.some((c) => c.startsWith('delete')));
+  });
+});

@@ -1,0 +1,20 @@
+import { strict as assert } from 'node:assert';
+import { parseSettings } from '../../src/settings';
+
+describe('parseSettings', () => {
+  it('has the defaults of Kubernetes controllers', () => {
+    assert.deepEqual(parseSettings([], {}), { namespaces: [], helperImage: 'busybox:1.36', concurrency: 4, qps: 20, burst: 30, logLevel: 'info' });
+  });
+  it('reads flags over the environment', () => {
+    const s = parseSettings(['--qps=50', '--namespaces', 'a, b'], { KUBE_API_QPS: '10', CONCURRENCY: '8' });
+    assert.deepEqual([s.qps, s.concurrency, s.namespaces], [50, 8, ['a', 'b']]);
+  });
+  const bad: Array<[string[], NodeJS.ProcessEnv, RegExp]> = [
+    [['--concurrency=0'], {}, /invalid setting --concurrency \(CONCURRENCY="0"\): Too small/],
+    [[], { LOG_LEVEL: 'loud' }, /invalid setting --log-level \(LOG_LEVEL="loud"\): Invalid option/],
+    [['--qps=fast'], {}, /invalid setting --qps \(KUBE_API_QPS="fast"\)/],
+    [['--color'], {}, /unknown flag --color; known flags: --namespaces/],
+    [['--burst'], {}, /flag --burst needs a value$/],
+  ];
+  for (const [argv, env, message] of bad) it(`refuses ${argv.join(' ') || JSON.stringify(env)} in one line`, () => assert.throws(() => parseSettings(argv, env), message));
+});
