@@ -1,0 +1,72 @@
+import * as path from 'node:path';
+import { AppWithHelpersOperator } from '../../src/controller/operator';
+import { createLogger } from '../../src/obs/logger';
+import { parseSettings } from '../../src/settings';
+import { ControlPlane, sleep } from '../cluster/control-plane';
+
+export const crdDir = path.join(__dirname, '../../crds');
+
+export async function installCrd(cluster: ControlPlane): Promise<void> {
+  await cluster.kubectl(['apply', '-f', crdDir]);
+  await cluster.kubectl(['wait', '--for=condition=Established', 'crd/appwithhelpers.helpers.dev', '--timeout=30s']);
+}
+
+export interface RunningOperator {
+  operator: AppWithHelpersOperator;
+  /** Every write it sent, as "VERB code". */
+  writes: string[];
+  stop(): Promise<void>;
+}
+
+/** startOperator runs the operator in this process against the cluster, watching `namespace`. */
+export async function startOperator(cluster: ControlPlane, namespace: string): Promise<RunningOperator> {
+  process.env.KUBECONFIG = cluster.kubeconfig; // the framework's Operator loads the default kubeconfig
+  const writes: string[] = [];
+  const settings = parseSettings([`--namespaces=${namespace}`], { LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'error' });
+  const operator = new AppWithHelpersOperator(settings, createLogger(settings.logLevel), (verb, code) => {
+    if (verb !== 'GET' && verb !== 'WATCH') writes.push(`${verb} ${code}`);
+  });
+  await operator.start();
+  return { operator, writes, stop: () => operator.shutdown() };
+}
+
+export interface AwhRow {
+  status: string;
+  ready: string;
+  init: string;
+  sidecars: string;
+  restarts: string;
+}
+
+/** awhRow is what `kubectl get awh NAME` prints, column by column. */
+export async function awhRow(cluster: ControlPlane, ns: string, name: string): Promise<AwhRow | undefined> {
+  const out = (await cluster.kubectl(['get', 'awh', '-n', ns, name, '--no-headers', '--ignore-not-found'])).trim();
+  if (!out) return undefined;
+  const [, status, ready, init, sidecars, restarts] = out.split(/\s+/);
+  return { status, ready, init, sidecars, restarts };
+}
+
+/** watchAwh polls `kubectl get awh` until done() holds; returns the distinct STATUS values seen. */
+export async function watchAwh(cluster: ControlPlane, ns: string, name: string, done: (r: AwhRow) => boolean, timeoutMs = 60_000): Promise<string[]> {
+  const seen: string[] = [];
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const row = await awhRow(cluster, ns, name);
+    if (row && row.status !== '<none>' && seen[seen.length - 1] !== row.status) seen.push(row.status);
+    if (row && done(row)) return seen;
+    if (Date.now() > deadline) throw new Error(`awh ${ns}/${name} did not get there in ${timeoutMs}ms; saw ${seen.join(' → ')}; last ${JSON.stringify(row)}`);
+    await sleep(50);
+  }
+}
+
+export async function jsonpath(cluster: ControlPlane, ns: string, resource: string, path: string): Promise<string> {
+  return cluster.kubectl(['get', '-n', ns, resource, '-o', `jsonpath=${path}`]);
+}
+
+export async function eventually(what: string, check: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check().catch(() => false))) {
+    if (Date.now() > deadline) throw new Error(`gave up waiting for ${what} after ${timeoutMs}ms`);
+    await sleep(100);
+  }
+}
