@@ -171,6 +171,26 @@ function crossFieldErrors(spec: AppSpec): string[] {
   (spec.sharedVolumes ?? []).forEach((v, i) => {
     if (volumeNames.has(v.name)) errors.push(`spec.sharedVolumes[${i}].name: ${SPEC_RULES[3].message} ("${v.name}")`);
   });
+  const containers: Array<[string, { name: string; volumeMounts?: Array<{ name: string }>; ports?: Array<{ containerPort: number; protocol?: unknown }> }]> = [
+    ['spec.app', spec.app], ...steps.map((s, i) => [`spec.initSteps[${i}]`, s] as [string, typeof s]), ...sidecars.map((s, i) => [`spec.sidecars[${i}]`, s] as [string, typeof s]),
+  ];
+  // The guide's "shared volume issues": a mount of a volume the Pod does not have.
+  const mountable = new Set([...volumeNames, ...(spec.sharedVolumes ?? []).map((v) => v.name)]);
+  for (const [at, c] of containers) {
+    (c.volumeMounts ?? []).forEach((m, j) => {
+      if (!mountable.has(m.name)) errors.push(`${at}.volumeMounts[${j}].name: no volume named "${m.name}" in volumes or sharedVolumes`);
+    });
+  }
+  // The guide's "network connectivity issues": the app and its sidecars share one network namespace.
+  const ports = new Map<string, string>();
+  for (const [at, c] of containers.filter(([at]) => !at.startsWith('spec.initSteps'))) {
+    (c.ports ?? []).forEach((p, j) => {
+      const port = `${p.containerPort}/${typeof p.protocol === 'string' ? p.protocol : 'TCP'}`;
+      const first = ports.get(port);
+      if (first) errors.push(`${at}.ports[${j}]: port ${port} is also declared by ${first}; containers in a Pod share one network namespace, so only one can listen on it`);
+      else ports.set(port, `${at} (${c.name})`);
+    });
+  }
   return errors;
 }
 

@@ -12,6 +12,8 @@ describe('parseSpec', () => {
     ['a container step and a tcp wait', { app, initSteps: [{ name: 'migrate', image: 'm' }, { name: 'db', waitFor: { tcp: { host: 'db', port: 5432 } } }] }],
     ['an http wait with its own image', { app, initSteps: [{ name: 'api', image: 'curl', waitFor: { http: { url: 'http://api:8080/healthz' } } }] }],
     ['a native sidecar started before the steps', { app, sidecarMode: 'Native', sidecars: [{ name: 'proxy', image: 'envoy', startBeforeInitSteps: true }] }],
+    ['an init step on the app\'s port (it has finished before the app starts)', { app: { ...app, ports: [{ containerPort: 80 }] }, initSteps: [{ name: 's', image: 'x', ports: [{ containerPort: 80 }] }] }],
+    ['a mount of a sharedVolume', { app: { ...app, volumeMounts: [{ name: 'data', mountPath: '/d' }] }, sharedVolumes: [{ name: 'data', mountPath: '/d' }] }],
     ['fields newer than client-node knows, kept as they are', { app: { ...app, resizePolicy: [{ resourceName: 'cpu', restartPolicy: 'NotRequired' }] }, podTemplate: { spec: { resources: { limits: { cpu: '1' } } } } }],
   ];
   for (const [name, spec] of valid) {
@@ -51,6 +53,8 @@ describe('parseSpec', () => {
     ['a sharedVolume named like a volume', { app, volumes: [{ name: 'data', emptyDir: {} }], sharedVolumes: [{ name: 'data', mountPath: '/d' }] }, /^spec\.sharedVolumes\[0\]\.name: sharedVolumes names must not repeat/],
     ['a relative sharedVolume path', { app, sharedVolumes: [{ name: 'data', mountPath: 'd' }] }, /^spec\.sharedVolumes\[0\]\.mountPath: must be an absolute path/],
     ['a container name that is not a DNS label', { app: { name: 'Web_1', image: 'x' } }, /^spec\.app\.name: must be a DNS label/],
+    ['a mount of a volume the Pod does not have', { app, sidecars: [{ name: 'log', image: 'x', volumeMounts: [{ name: 'logs', mountPath: '/l' }] }] }, /^spec\.sidecars\[0\]\.volumeMounts\[0\]\.name: no volume named "logs" in volumes or sharedVolumes/],
+    ['two long-running containers on one port', { app: { ...app, ports: [{ containerPort: 8080 }] }, sidecars: [{ name: 'proxy', image: 'x', ports: [{ containerPort: 8080 }] }] }, /^spec\.sidecars\[0\]\.ports\[0\]: port 8080\/TCP is also declared by spec\.app \(web\); containers in a Pod share one network namespace/],
     ['an init step with a restartPolicy', { app, initSteps: [{ name: 's', image: 'x', restartPolicy: 'Always' }] }, /declare long-running helpers under sidecars/],
   ];
   for (const [name, spec, message] of invalid) {
