@@ -6,7 +6,11 @@ import { writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { renderCrdYaml } from '../src/api/crd-yaml';
 
-export const crdFiles = [path.join(__dirname, '../crds/helpers.dev_appwithhelpers.yaml')];
+/** The CRD lives in crds/ and, identical, in the Helm chart's crds/ folder. */
+export const crdFiles = [
+  path.join(__dirname, '../crds/helpers.dev_appwithhelpers.yaml'),
+  path.join(__dirname, '../config/helm/appwithhelpers-operator/crds/helpers.dev_appwithhelpers.yaml'),
+];
 
 if (require.main === module) {
   const text = renderCrdYaml();

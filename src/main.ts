@@ -1,34 +1,71 @@
-/** Wiring only: settings, logger, the operator, signals. */
+/** Wiring only: settings, logger, metrics and probes, leader election, the operator, signals. */
+import type { Server } from 'node:http';
 import { AppWithHelpersOperator } from './controller/operator';
+import { LeaderElector } from './k8s/leader';
 import { createLogger } from './obs/logger';
-import { parseSettings } from './settings';
+import { Metrics, serveProbes } from './obs/metrics';
+import { parseSettings, type Settings } from './settings';
+
+function fail(message: string, code: number): never {
+  console.error(`appwithhelpers-operator: ${message}`);
+  process.exit(code);
+}
 
 async function main(): Promise<void> {
-  let settings;
+  let settings: Settings;
   try {
     settings = parseSettings(process.argv.slice(2), process.env);
   } catch (err) {
-    console.error(`appwithhelpers-operator: ${(err as Error).message}`);
-    process.exit(2);
+    return fail((err as Error).message, 2);
   }
   const log = createLogger(settings.logLevel);
-  const operator = new AppWithHelpersOperator(settings, log);
+  const metrics = new Metrics();
+  let operator: AppWithHelpersOperator;
+  try {
+    operator = new AppWithHelpersOperator(settings, log, metrics);
+  } catch (err) {
+    return fail(`could not load a kubeconfig: ${(err as Error).message}`, 1);
+  }
+  const elector = settings.leaderElect
+    ? new LeaderElector(operator.http, {
+      namespace: settings.leaseNamespace, name: settings.leaseName, identity: settings.identity,
+      leaseDurationMs: 15_000, renewDeadlineMs: 10_000, retryPeriodMs: 2_000,
+    }, log)
+    : undefined;
+
+  let probes: Server | undefined;
+  if (settings.probePort) {
+    probes = await serveProbes(settings.probePort, metrics, {
+      healthy: () => true,
+      ready: () => (elector && !elector.isLeader ? { ok: true, detail: 'standby: waiting for the leader Lease' }
+        : operator.ready ? { ok: true, detail: 'ok: leading, caches synced' } : { ok: false, detail: 'starting: caches not synced yet' }),
+    }).catch((err: Error) => fail(`could not serve probes on port ${settings.probePort}: ${err.message}`, 1));
+  }
+
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    log.info('stopping', { signal });
+    log.info('stopping: finishing work in flight', { signal });
     await operator.shutdown();
+    await elector?.release();
+    probes?.close();
     log.info('stopped');
     process.exit(0);
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
+
   try {
+    if (elector) {
+      log.info('waiting for the leader Lease', { lease: `${settings.leaseNamespace}/${settings.leaseName}`, identity: settings.identity });
+      await elector.run(() => fail('lost the leader Lease; exiting so a fresh start can compete for it', 1));
+      metrics.leader.set(1);
+    }
+    if (stopping) return;
     await operator.start();
   } catch (err) {
-    console.error(`appwithhelpers-operator: could not start: ${(err as Error).message}`);
-    process.exit(1);
+    fail(`could not start: ${(err as Error).message}`, 1);
   }
 }
 

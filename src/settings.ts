@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { z } from 'zod';
 import { DEFAULT_HELPER_IMAGE } from './api/constants';
 
@@ -11,6 +12,11 @@ export const settingsSchema = z.object({
   qps: z.coerce.number().positive().max(10000).default(20).describe('Client-side API rate limit (requests per second)'),
   burst: int(1, 100000).default(30).describe('Client-side API burst'),
   logLevel: z.enum(['error', 'warn', 'info', 'debug']).default('info').describe('Log level'),
+  probePort: int(0, 65535).default(8080).describe('Port of /metrics, /healthz and /readyz; 0 turns them off'),
+  leaderElect: z.enum(['true', 'false']).default('false').transform((v) => v === 'true').describe('Hold a Lease so only one replica reconciles'),
+  leaseNamespace: z.string().min(1).default('default').describe('Namespace of the leader Lease (the operator\'s own)'),
+  leaseName: z.string().min(1).default('appwithhelpers-operator').describe('Name of the leader Lease'),
+  identity: z.string().min(1).default(`${hostname()}-${process.pid}`).describe('This replica\'s name in the Lease'),
 });
 
 export type Settings = z.output<typeof settingsSchema>;
@@ -23,6 +29,11 @@ const sources: Record<keyof Settings, [flag: string, env: string]> = {
   qps: ['--qps', 'KUBE_API_QPS'],
   burst: ['--burst', 'KUBE_API_BURST'],
   logLevel: ['--log-level', 'LOG_LEVEL'],
+  probePort: ['--probe-port', 'PROBE_PORT'],
+  leaderElect: ['--leader-elect', 'LEADER_ELECT'],
+  leaseNamespace: ['--lease-namespace', 'POD_NAMESPACE'],
+  leaseName: ['--lease-name', 'LEASE_NAME'],
+  identity: ['--identity', 'POD_NAME'],
 };
 
 /** parseSettings reads flags (--name=value or --name value) and the environment; throws one clear line. */

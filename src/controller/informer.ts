@@ -19,6 +19,7 @@ export interface InformerOptions<T> {
   /** Called for every add, change and delete, with the object after (or last seen, if deleted). */
   onChange: (obj: T, deleted: boolean) => void;
   onRelist?: () => void;
+  onWatch?: () => void;
 }
 
 interface WatchEvent<T> {
@@ -123,6 +124,7 @@ export class Informer<T extends Meta> {
     }));
     this.current = res;
     this.watchRestarts++;
+    this.o.onWatch?.();
     await new Promise<void>((resolve, reject) => {
       let buffer = '';
       res.setEncoding('utf8');

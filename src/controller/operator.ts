@@ -1,10 +1,11 @@
 import Operator from '@dot-i/k8s-operator';
 import type { V1Pod } from '@kubernetes/client-node';
-import { GROUP, KIND, LABEL_MANAGED_BY, MANAGER, PLURAL, VERSION } from '../api/constants';
+import { ANNOTATION_SIDECARS, GROUP, KIND, LABEL_MANAGED_BY, MANAGER, PLURAL, VERSION } from '../api/constants';
 import type { AppWithHelpers } from '../api/schema';
 import { KubeClient } from '../k8s/client';
 import { KubeHttp } from '../k8s/http';
 import type { Logger } from '../obs/logger';
+import { Metrics } from '../obs/metrics';
 import type { Settings } from '../settings';
 import { Expectations } from './expectations';
 import { Informer, keyOf } from './informer';
@@ -18,17 +19,23 @@ import { PermanentError, reconcile, type ReconcileDeps } from './reconcile';
  * selector, resume from resourceVersion, relist only on 410) feeding a per-key work queue.
  */
 export class AppWithHelpersOperator extends Operator {
-  private http?: KubeHttp;
+  readonly http: KubeHttp;
   private queue?: WorkQueue;
   private readonly appInformers: Array<Informer<AppWithHelpers>> = [];
   private readonly podInformers: Array<Informer<V1Pod>> = [];
   private readonly podsByApp = new Map<string, Map<string, V1Pod>>();
   private readonly expectations = new Expectations();
   private readySince?: Date;
+  private readonly stepsSeen = new Set<string>();
 
-  constructor(private readonly settings: Settings, private readonly log: Logger, private readonly onRequest?: (verb: string, code: number) => void) {
+  constructor(private readonly settings: Settings, private readonly log: Logger, private readonly metrics = new Metrics(),
+    onRequest?: (verb: string, code: number) => void) {
     super({
       debug: (m) => log.debug(m), info: (m) => log.info(m), warn: (m) => log.warn(m), error: (m) => log.error(m),
+    });
+    this.http = new KubeHttp(this.kubeConfig, {
+      qps: settings.qps, burst: settings.burst,
+      onRequest: (verb, code) => { metrics.apiRequests.inc({ verb, code: String(code) }); onRequest?.(verb, code); },
     });
   }
 
@@ -42,8 +49,7 @@ export class AppWithHelpersOperator extends Operator {
   }
 
   protected async init(): Promise<void> {
-    const http = new KubeHttp(this.kubeConfig, { qps: this.settings.qps, burst: this.settings.burst, onRequest: this.onRequest });
-    this.http = http;
+    const http = this.http;
     const client = new KubeClient(http);
     const version = await client.serverVersion();
     this.log.info('connected', { server: http.server, kubernetes: version.gitVersion });
@@ -57,10 +63,22 @@ export class AppWithHelpersOperator extends Operator {
       log: this.log,
       now: () => new Date(),
     };
+    const metrics = this.metrics;
     this.queue = new WorkQueue(async (key) => {
       const t0 = Date.now();
-      const outcome = await reconcile(key, deps);
-      this.log.info('reconciled', { key, outcome, ms: Date.now() - t0 });
+      const stopTimer = metrics.reconcileSeconds.startTimer();
+      try {
+        const outcome = await reconcile(key, deps);
+        metrics.reconciles.inc({ result: outcome });
+        if (outcome === 'deleted') metrics.forgetApp(...(key.split('/') as [string, string]));
+        this.log.info('reconciled', { key, outcome, ms: Date.now() - t0 });
+      } catch (err) {
+        metrics.reconciles.inc({ result: 'error' });
+        throw err;
+      } finally {
+        stopTimer();
+        metrics.queueDepth.set(this.queue!.depth);
+      }
     }, { concurrency: this.settings.concurrency }, (key, err, retryInMs) => {
       const permanent = err instanceof PermanentError;
       this.log.warn('reconcile failed', { key, error: (err as Error).message, retryInMs: permanent ? undefined : retryInMs });
@@ -71,6 +89,7 @@ export class AppWithHelpersOperator extends Operator {
       this.podInformers.push(new Informer<V1Pod>({
         http, path: `/api/v1${scope}/pods`, labelSelector: `${LABEL_MANAGED_BY}=${MANAGER}`, log: this.log,
         onChange: (pod, deleted) => this.onPod(pod, deleted),
+        onWatch: () => metrics.watchRestarts.inc({ resource: 'pods' }), onRelist: () => metrics.relists.inc({ resource: 'pods' }),
       }));
     }
     // Pods first: reconciling with an empty Pod cache would plan creates for Pods that exist.
@@ -80,6 +99,7 @@ export class AppWithHelpersOperator extends Operator {
       this.appInformers.push(new Informer<AppWithHelpers>({
         http, path: `/apis/${GROUP}/${VERSION}${scope}/${PLURAL}`, log: this.log,
         onChange: (app) => this.queue!.add(keyOf(app)),
+        onWatch: () => metrics.watchRestarts.inc({ resource: PLURAL }), onRelist: () => metrics.relists.inc({ resource: PLURAL }),
       }));
     }
     this.appInformers.forEach((i) => i.start());
@@ -104,13 +124,34 @@ export class AppWithHelpersOperator extends Operator {
       this.expectations.observeAdd(key, name);
     }
     if (pods.size) this.podsByApp.set(key, pods); else this.podsByApp.delete(key);
+    this.observeHelpers(pod, deleted, owner.name);
     this.queue?.add(key);
+  }
+
+  /** Per-helper metrics: each init step's run time once it succeeds, and sidecar restarts. */
+  private observeHelpers(pod: V1Pod, deleted: boolean, app: string): void {
+    const namespace = pod.metadata!.namespace!;
+    const uid = pod.metadata!.uid!;
+    const sidecarNames = new Set(pod.metadata?.annotations?.[ANNOTATION_SIDECARS]?.split(',') ?? []);
+    for (const s of pod.status?.initContainerStatuses ?? []) {
+      const t = s.state?.terminated;
+      const seenKey = `${uid}/${s.name}`;
+      if (deleted) { this.stepsSeen.delete(seenKey); continue; }
+      if (t && t.exitCode === 0 && t.startedAt && t.finishedAt && !this.stepsSeen.has(seenKey)) {
+        this.stepsSeen.add(seenKey);
+        this.metrics.initStepSeconds.observe({ namespace, appwithhelpers: app }, (Date.parse(String(t.finishedAt)) - Date.parse(String(t.startedAt))) / 1000);
+      }
+    }
+    const restarts = [...(this.podsByApp.get(`${namespace}/${app}`)?.values() ?? [])]
+      .flatMap((p) => [...(p.status?.initContainerStatuses ?? []), ...(p.status?.containerStatuses ?? [])].filter((s) => sidecarNames.has(s.name)))
+      .reduce((n, s) => n + (s.restartCount ?? 0), 0);
+    this.metrics.sidecarRestarts.set({ namespace, appwithhelpers: app }, restarts);
   }
 
   /** stop stops taking work, lets running reconciles finish, then closes connections. */
   async shutdown(): Promise<void> {
     [...this.appInformers, ...this.podInformers].forEach((i) => i.stop());
     await this.queue?.shutDown();
-    this.http?.close();
+    this.http.close();
   }
 }

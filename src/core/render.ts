@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { V1Pod } from '@kubernetes/client-node';
-import { ANNOTATION_SLOT, API_VERSION, KIND, LABEL_APP, LABEL_MANAGED_BY, LABEL_TEMPLATE_HASH, MANAGER } from '../api/constants';
+import { ANNOTATION_SIDECARS, ANNOTATION_SLOT, API_VERSION, KIND, LABEL_APP, LABEL_MANAGED_BY, LABEL_TEMPLATE_HASH, MANAGER } from '../api/constants';
 import type { AppSpec, InitStep, Sidecar } from '../api/schema';
 import { WAIT_SCRIPT, waitEnv } from './wait-script';
 
@@ -61,7 +61,8 @@ export function renderPodTemplate(owner: Owner, spec: AppSpec, options: RenderOp
     ...(volumes.length ? { volumes } : {}),
   };
   const labels = { ...(spec.podTemplate?.metadata?.labels ?? {}), [LABEL_MANAGED_BY]: MANAGER, [LABEL_APP]: owner.name };
-  const annotations = spec.podTemplate?.metadata?.annotations;
+  const sidecarNames = (spec.sidecars ?? []).map((s) => s.name);
+  const annotations = { ...(spec.podTemplate?.metadata?.annotations ?? {}), ...(sidecarNames.length ? { [ANNOTATION_SIDECARS]: sidecarNames.join(',') } : {}) };
   const hash = templateHash({ labels, annotations, spec: podSpec });
   const pod = {
     apiVersion: 'v1',
@@ -69,7 +70,7 @@ export function renderPodTemplate(owner: Owner, spec: AppSpec, options: RenderOp
     metadata: {
       namespace: owner.namespace,
       labels: { ...labels, [LABEL_TEMPLATE_HASH]: hash },
-      ...(annotations && Object.keys(annotations).length ? { annotations: { ...annotations } } : {}),
+      ...(Object.keys(annotations).length ? { annotations } : {}),
       ownerReferences: [{ apiVersion: API_VERSION, kind: KIND, name: owner.name, uid: owner.uid, controller: true, blockOwnerDeletion: true }],
     },
     spec: podSpec,

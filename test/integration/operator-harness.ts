@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import { AppWithHelpersOperator } from '../../src/controller/operator';
 import { createLogger } from '../../src/obs/logger';
+import { Metrics } from '../../src/obs/metrics';
 import { parseSettings } from '../../src/settings';
 import { ControlPlane, sleep } from '../cluster/control-plane';
 
@@ -23,7 +24,7 @@ export async function startOperator(cluster: ControlPlane, namespace: string): P
   process.env.KUBECONFIG = cluster.kubeconfig; // the framework's Operator loads the default kubeconfig
   const writes: string[] = [];
   const settings = parseSettings([`--namespaces=${namespace}`], { LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'error' });
-  const operator = new AppWithHelpersOperator(settings, createLogger(settings.logLevel), (verb, code) => {
+  const operator = new AppWithHelpersOperator(settings, createLogger(settings.logLevel), new Metrics(), (verb, code) => {
     if (verb !== 'GET' && verb !== 'WATCH') writes.push(`${verb} ${code}`);
   });
   await operator.start();

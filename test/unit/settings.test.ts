@@ -3,7 +3,13 @@ import { parseSettings } from '../../src/settings';
 
 describe('parseSettings', () => {
   it('has the defaults of Kubernetes controllers', () => {
-    assert.deepEqual(parseSettings([], {}), { namespaces: [], helperImage: 'busybox:1.36', concurrency: 4, qps: 20, burst: 30, logLevel: 'info' });
+    const { identity, ...rest } = parseSettings([], {});
+    assert.deepEqual(rest, { namespaces: [], helperImage: 'busybox:1.36', concurrency: 4, qps: 20, burst: 30, logLevel: 'info', probePort: 8080, leaderElect: false, leaseNamespace: 'default', leaseName: 'appwithhelpers-operator' });
+    assert.match(identity, /-\d+$/, 'host name and pid, unique per process');
+  });
+  it('takes the Lease namespace and identity from the Downward API variables', () => {
+    const s = parseSettings(['--leader-elect=true'], { POD_NAMESPACE: 'ops', POD_NAME: 'op-1' });
+    assert.deepEqual([s.leaderElect, s.leaseNamespace, s.identity], [true, 'ops', 'op-1']);
   });
   it('reads flags over the environment', () => {
     const s = parseSettings(['--qps=50', '--namespaces', 'a, b'], { KUBE_API_QPS: '10', CONCURRENCY: '8' });

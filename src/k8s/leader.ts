@@ -1,0 +1,126 @@
+import { ApiError, KubeHttp } from './http';
+import type { Logger } from '../obs/logger';
+
+export interface LeaderOptions {
+  namespace: string;
+  name: string;
+  identity: string;
+  leaseDurationMs: number;
+  renewDeadlineMs: number;
+  retryPeriodMs: number;
+}
+
+interface Lease {
+  metadata: { name: string; namespace: string; resourceVersion?: string };
+  spec: { holderIdentity?: string; leaseDurationSeconds?: number; acquireTime?: string; renewTime?: string; leaseTransitions?: number };
+}
+
+/**
+ * LeaderElector holds a coordination.k8s.io Lease the way client-go's leaderelection does: try
+ * every retry period; take the Lease when it is free or its holder has not renewed it for a lease
+ * duration (timed on our clock, from when we saw it change, so clock skew does not matter); as
+ * leader renew every retry period and give up leadership if renewing fails for the renew deadline.
+ */
+export class LeaderElector {
+  private observed?: { record: string; at: number };
+  private leading = false;
+  private stopped = false;
+  private lastRenew = 0;
+
+  constructor(private readonly http: KubeHttp, private readonly o: LeaderOptions, private readonly log: Logger) {}
+
+  get isLeader(): boolean {
+    return this.leading;
+  }
+
+  private get path(): string {
+    return `/apis/coordination.k8s.io/v1/namespaces/${this.o.namespace}/leases`;
+  }
+
+  /** run resolves once this process leads; onLost is called if it stops leading later. */
+  async run(onLost: () => void): Promise<void> {
+    while (!this.stopped && !(await this.tryAcquireOrRenew())) await sleep(this.o.retryPeriodMs);
+    if (this.stopped) return;
+    this.log.info('became leader', { lease: `${this.o.namespace}/${this.o.name}`, identity: this.o.identity });
+    void (async () => {
+      while (!this.stopped) {
+        await sleep(this.o.retryPeriodMs);
+        if (this.stopped) return;
+        if (await this.tryAcquireOrRenew()) continue;
+        if (Date.now() - this.lastRenew > this.o.renewDeadlineMs) {
+          this.leading = false;
+          this.log.error('lost the leader Lease', { lease: `${this.o.namespace}/${this.o.name}` });
+          onLost();
+          return;
+        }
+      }
+    })();
+  }
+
+  /** release gives the Lease up at shutdown, so a standby takes over at once. */
+  async release(): Promise<void> {
+    this.stopped = true;
+    if (!this.leading) return;
+    this.leading = false;
+    try {
+      const lease = await this.http.request<Lease>('GET', `${this.path}/${this.o.name}`);
+      if (lease.spec.holderIdentity !== this.o.identity) return;
+      await this.http.request('PUT', `${this.path}/${this.o.name}`, { ...lease, spec: { ...lease.spec, holderIdentity: '', leaseDurationSeconds: 1 } });
+      this.log.info('released the leader Lease');
+    } catch (err) {
+      this.log.warn('could not release the leader Lease', { error: (err as Error).message });
+    }
+  }
+
+  private async tryAcquireOrRenew(): Promise<boolean> {
+    const now = new Date();
+    const spec = {
+      holderIdentity: this.o.identity, leaseDurationSeconds: Math.round(this.o.leaseDurationMs / 1000),
+      renewTime: microTime(now),
+    };
+    try {
+      let lease: Lease | undefined;
+      try {
+        lease = await this.http.request<Lease>('GET', `${this.path}/${this.o.name}`);
+      } catch (err) {
+        if (!(err instanceof ApiError && err.status === 404)) throw err;
+      }
+      if (!lease) {
+        await this.http.request('POST', this.path, {
+          apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: this.o.name, namespace: this.o.namespace },
+          spec: { ...spec, acquireTime: microTime(now), leaseTransitions: 0 },
+        });
+        return this.acquired();
+      }
+      const record = JSON.stringify(lease.spec);
+      if (this.observed?.record !== record) this.observed = { record, at: Date.now() };
+      const holder = lease.spec.holderIdentity;
+      const duration = (lease.spec.leaseDurationSeconds ?? 0) * 1000;
+      if (holder && holder !== this.o.identity && this.observed.at + duration > Date.now()) return false;
+      const mine = holder === this.o.identity;
+      await this.http.request('PUT', `${this.path}/${this.o.name}`, {
+        ...lease,
+        spec: { ...lease.spec, ...spec, acquireTime: mine ? lease.spec.acquireTime : microTime(now), leaseTransitions: (lease.spec.leaseTransitions ?? 0) + (mine ? 0 : 1) },
+      });
+      return this.acquired();
+    } catch (err) {
+      if (!(err instanceof ApiError && err.status === 409)) this.log.warn('leader election attempt failed', { error: (err as Error).message });
+      return false;
+    }
+  }
+
+  private acquired(): boolean {
+    this.leading = true;
+    this.lastRenew = Date.now();
+    return true;
+  }
+}
+
+/** metav1.MicroTime: RFC 3339 with microseconds. */
+function microTime(d: Date): string {
+  return d.toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
