@@ -22,7 +22,7 @@ interface Lease {
  * leader renew every retry period and give up leadership if renewing fails for the renew deadline.
  */
 export class LeaderElector {
-  private observed?: { record: string; at: number };
+  private observed?: { record: string; at: number; duration: number };
   private leading = false;
   private stopped = false;
   private lastRenew = 0;
@@ -39,7 +39,7 @@ export class LeaderElector {
 
   /** run resolves once this process leads; onLost is called if it stops leading later. */
   async run(onLost: () => void): Promise<void> {
-    while (!this.stopped && !(await this.tryAcquireOrRenew())) await sleep(this.o.retryPeriodMs);
+    while (!this.stopped && !(await this.tryAcquireOrRenew())) await sleep(this.untilNextTry());
     if (this.stopped) return;
     this.log.info('became leader', { lease: `${this.o.namespace}/${this.o.name}`, identity: this.o.identity });
     void (async () => {
@@ -93,10 +93,9 @@ export class LeaderElector {
         return this.acquired();
       }
       const record = JSON.stringify(lease.spec);
-      if (this.observed?.record !== record) this.observed = { record, at: Date.now() };
+      if (this.observed?.record !== record) this.observed = { record, at: this.renewedAt(lease.spec.renewTime), duration: (lease.spec.leaseDurationSeconds ?? 0) * 1000 };
       const holder = lease.spec.holderIdentity;
-      const duration = (lease.spec.leaseDurationSeconds ?? 0) * 1000;
-      if (holder && holder !== this.o.identity && this.observed.at + duration > Date.now()) return false;
+      if (holder && holder !== this.o.identity && this.observed.at + this.observed.duration > Date.now()) return false;
       const mine = holder === this.o.identity;
       await this.http.request('PUT', `${this.path}/${this.o.name}`, {
         ...lease,
@@ -107,6 +106,24 @@ export class LeaderElector {
       if (!(err instanceof ApiError && err.status === 409)) this.log.warn('leader election attempt failed', { error: (err as Error).message });
       return false;
     }
+  }
+
+  /**
+   * renewedAt is when the holder last renewed, on our clock: the record's renewTime when it agrees
+   * with our clock within one retry period (we poll that often), else the moment we saw it change.
+   * The first keeps a takeover near the 15 s lease; the second keeps clock skew harmless.
+   */
+  private renewedAt(renewTime: string | undefined): number {
+    const now = Date.now();
+    const stated = renewTime ? Date.parse(renewTime) : NaN;
+    return stated <= now && now - stated <= this.o.retryPeriodMs ? stated : now;
+  }
+
+  /** untilNextTry waits one retry period, or less when the holder's Lease runs out sooner. */
+  private untilNextTry(): number {
+    if (!this.observed) return this.o.retryPeriodMs;
+    const expiresIn = this.observed.at + this.observed.duration - Date.now();
+    return Math.max(10, Math.min(this.o.retryPeriodMs, expiresIn + 10));
   }
 
   private acquired(): boolean {

@@ -31,7 +31,7 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- define "awh.reconcileRules" -}}
 - apiGroups: [helpers.dev]
   resources: [appwithhelpers]
-  verbs: [get, list, watch]
+  verbs: [list, watch]
 - apiGroups: [helpers.dev]
   resources: [appwithhelpers/status]
   verbs: [patch]
