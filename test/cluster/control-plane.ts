@@ -31,8 +31,8 @@ const startTimeoutMs = 90_000;
 export class ControlPlane {
   readonly kubeconfig: string;
   readonly server: string;
-  private readonly processes: ManagedProcess[] = [];
-  private readonly onExit = () => this.processes.forEach((p) => p.killNow());
+  private readonly procs: ManagedProcess[] = [];
+  private readonly onExit = () => this.procs.forEach((p) => p.killNow());
 
   private constructor(
     readonly dir: string,
@@ -61,9 +61,14 @@ export class ControlPlane {
     return cluster;
   }
 
+  /** The processes this control plane runs, in start order. */
+  processes(): readonly ManagedProcess[] {
+    return this.procs;
+  }
+
   /** PIDs of every process this control plane started and that still runs. */
   pids(): number[] {
-    return this.processes.filter((p) => p.running).map((p) => p.pid!);
+    return this.procs.filter((p) => p.running).map((p) => p.pid!);
   }
 
   /** Runs the built kubectl (the server's version) against this cluster. */
@@ -92,20 +97,20 @@ export class ControlPlane {
 
   /** Stops every process this control plane started and removes its folder. */
   async stop(): Promise<void> {
-    for (const p of [...this.processes].reverse()) await p.stop();
+    for (const p of [...this.procs].reverse()) await p.stop();
     process.removeListener('exit', this.onExit);
     rmSync(this.dir, { recursive: true, force: true });
   }
 
   private process(name: string): ManagedProcess {
-    const found = this.processes.find((p) => p.name === name);
+    const found = this.procs.find((p) => p.name === name);
     if (!found) throw new Error(`no ${name} in this control plane`);
     return found;
   }
 
   private add(name: string, command: string, args: string[], env?: NodeJS.ProcessEnv): ManagedProcess {
     const p = new ManagedProcess(name, command, args, path.join(this.dir, 'logs', `${name}.log`), env);
-    this.processes.push(p);
+    this.procs.push(p);
     p.start();
     return p;
   }
@@ -213,11 +218,11 @@ export class ControlPlane {
   private async waitFor(what: string, check: () => Promise<boolean>): Promise<void> {
     const deadline = Date.now() + startTimeoutMs;
     for (;;) {
-      const dead = this.processes.map((p) => p.failure()).find(Boolean);
+      const dead = this.procs.map((p) => p.failure()).find(Boolean);
       if (dead) throw new Error(`control plane: ${dead}`);
       if (await check().catch(() => false)) return;
       if (Date.now() > deadline) {
-        const logs = this.processes.map((p) => `--- ${p.name}\n${p.tail(5)}`).join('\n');
+        const logs = this.procs.map((p) => `--- ${p.name}\n${p.tail(5)}`).join('\n');
         throw new Error(`control plane: gave up waiting for ${what} after ${startTimeoutMs / 1000}s. Recent logs:\n${logs}`);
       }
       await sleep(100);
