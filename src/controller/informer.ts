@@ -20,6 +20,8 @@ export interface InformerOptions<T> {
   onChange: (obj: T, deleted: boolean) => void;
   onRelist?: () => void;
   onWatch?: () => void;
+  /** Trims an object before it is cached, to what the operator reads. */
+  transform?: (obj: T) => T;
 }
 
 interface WatchEvent<T> {
@@ -102,7 +104,7 @@ export class Informer<T extends Meta> {
     do {
       const page = await this.o.http.request<{ metadata: { resourceVersion: string; continue?: string }; items: T[] }>(
         'GET', this.query({ limit: String(PAGE), ...(cont ? { continue: cont } : {}) }));
-      for (const item of page.items) seen.set(keyOf(item), item);
+      for (const item of page.items) seen.set(keyOf(item), this.o.transform ? this.o.transform(item) : item);
       cont = page.metadata.continue ?? '';
       rv = page.metadata.resourceVersion;
     } while (cont);
@@ -158,12 +160,13 @@ export class Informer<T extends Meta> {
     if (rv) this.resourceVersion = rv;
     if (ev.type === 'BOOKMARK') return;
     const key = keyOf(ev.object);
+    const obj = this.o.transform ? this.o.transform(ev.object) : ev.object;
     if (ev.type === 'DELETED') {
       this.cache.delete(key);
-      this.o.onChange(ev.object, true);
+      this.o.onChange(obj, true);
     } else {
-      this.cache.set(key, ev.object);
-      this.o.onChange(ev.object, false);
+      this.cache.set(key, obj);
+      this.o.onChange(obj, false);
     }
   }
 }

@@ -9,6 +9,7 @@ import { Metrics } from '../obs/metrics';
 import type { Settings } from '../settings';
 import { Expectations } from './expectations';
 import { Informer, keyOf } from './informer';
+import { slimPod } from '../core/pod-facts';
 import { WorkQueue } from './queue';
 import { PermanentError, reconcile, type ReconcileDeps } from './reconcile';
 
@@ -56,6 +57,8 @@ export class AppWithHelpersOperator extends Operator {
 
     const deps: ReconcileDeps = {
       getApp: (key) => this.appInformers.map((i) => i.get(key)).find(Boolean),
+      heldSince: new Map(),
+      requeueAfter: (key, ms) => this.queue!.addAfter(key, ms),
       podsOf: (key) => [...(this.podsByApp.get(key)?.values() ?? [])],
       writer: client,
       expectations: this.expectations,
@@ -88,7 +91,7 @@ export class AppWithHelpersOperator extends Operator {
     for (const scope of scopes) {
       this.podInformers.push(new Informer<V1Pod>({
         http, path: `/api/v1${scope}/pods`, labelSelector: `${LABEL_MANAGED_BY}=${MANAGER}`, log: this.log,
-        onChange: (pod, deleted) => this.onPod(pod, deleted),
+        onChange: (pod, deleted) => this.onPod(pod, deleted), transform: slimPod,
         onWatch: () => metrics.watchRestarts.inc({ resource: 'pods' }), onRelist: () => metrics.relists.inc({ resource: 'pods' }),
       }));
     }
@@ -99,6 +102,7 @@ export class AppWithHelpersOperator extends Operator {
       this.appInformers.push(new Informer<AppWithHelpers>({
         http, path: `/apis/${GROUP}/${VERSION}${scope}/${PLURAL}`, log: this.log,
         onChange: (app) => this.queue!.add(keyOf(app)),
+        transform: (app) => { delete (app.metadata as { managedFields?: unknown }).managedFields; return app; },
         onWatch: () => metrics.watchRestarts.inc({ resource: PLURAL }), onRelist: () => metrics.relists.inc({ resource: PLURAL }),
       }));
     }
@@ -119,7 +123,6 @@ export class AppWithHelpersOperator extends Operator {
       pods.delete(name);
       this.expectations.observeDelete(key, name);
     } else {
-      if (pod.metadata) delete pod.metadata.managedFields; // not needed; a large share of each Pod's memory
       pods.set(name, pod);
       this.expectations.observeAdd(key, name);
     }

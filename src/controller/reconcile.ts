@@ -20,6 +20,10 @@ export interface Writer {
 
 export interface ReconcileDeps {
   getApp(key: string): AppWithHelpers | undefined;
+  /** When a key's in-flux status was first held back (see STATUS_HOLD_MS); kept across reconciles. */
+  heldSince: Map<string, number>;
+  /** Brings a key back after ms. */
+  requeueAfter(key: string, ms: number): void;
   /** Pods carrying the app's label in its namespace, from the cache. */
   podsOf(key: string): V1Pod[];
   writer: Writer;
@@ -32,7 +36,14 @@ export interface ReconcileDeps {
 /** An error retrying cannot fix: the status says it; the key is not requeued. */
 export class PermanentError extends Error {}
 
-export type Outcome = 'deleted' | 'unchanged' | 'updated' | 'invalid' | 'waiting';
+export type Outcome = 'deleted' | 'unchanged' | 'updated' | 'invalid' | 'waiting' | 'held';
+
+/**
+ * While Pods are still starting their status changes every few hundred milliseconds; writing each
+ * change would cost the API server a write per kubelet step. Such in-flux statuses are written at
+ * most this often. Ready, failures and invalid specs are written at once.
+ */
+export const STATUS_HOLD_MS = 250;
 
 /**
  * reconcile converges one AppWithHelpers: read the caches, plan, apply, derive the status and
@@ -42,6 +53,7 @@ export async function reconcile(key: string, d: ReconcileDeps): Promise<Outcome>
   const app = d.getApp(key);
   if (!app || app.metadata.deletionTimestamp) {
     d.expectations.forget(key); // owned Pods go with it: the garbage collector follows owner references
+    d.heldSince.delete(key);
     return 'deleted';
   }
   const now = d.now();
@@ -66,18 +78,30 @@ export async function reconcile(key: string, d: ReconcileDeps): Promise<Outcome>
     hash: template?.hash, sidecarMode: mode, failure, previous: app.status, now,
   });
   events.push(...transitionEvents(app.status, status));
-  if (!isDeepStrictEqual(status, app.status ?? {})) {
-    await d.writer.patchStatus(app, status);
-    wrote = true;
-  }
+  // Events are not on the way to the status: send them without waiting (the client still rate-limits them).
   for (const [type, reason, message] of events) {
-    await d.writer.recordEvent(app, type, reason, message, now).catch((err) => d.log.warn('event not recorded', { key, reason, error: (err as Error).message }));
+    d.writer.recordEvent(app, type, reason, message, now).catch((err) => d.log.warn('event not recorded', { key, reason, error: (err as Error).message }));
+  }
+  let held = false;
+  if (isDeepStrictEqual(status, app.status ?? {})) {
+    d.heldSince.delete(key);
+  } else if (wrote && !failure) {
+    // Pods were just created or deleted: their events bring this key back with a newer picture.
+  } else if (inFlux(status) && (d.heldSince.get(key) ?? now.getTime()) + STATUS_HOLD_MS > now.getTime()) {
+    const since = d.heldSince.get(key) ?? now.getTime();
+    d.heldSince.set(key, since);
+    d.requeueAfter(key, since + STATUS_HOLD_MS - now.getTime());
+    held = true;
+  } else {
+    await d.writer.patchStatus(app, status);
+    d.heldSince.delete(key);
+    wrote = true;
   }
   if (failure && !failure.permanent) throw new ApiError(0, failure.reason, failure.message);
   if (failure) throw new PermanentError(failure.message);
   if (!parsed.ok) return 'invalid';
   if (waiting) return 'waiting';
-  return wrote ? 'updated' : 'unchanged';
+  return held ? 'held' : wrote ? 'updated' : 'unchanged';
 }
 
 /**
@@ -123,6 +147,12 @@ async function apply(key: string, app: AppWithHelpers, actions: Action[], pods: 
     }
   }
   return undefined;
+}
+
+/** inFlux: Pods are still on their way and nothing is wrong, so the next change is near. */
+function inFlux(status: AppStatus): boolean {
+  return (status.phase === 'Pending' || status.phase === 'Initializing')
+    && !status.conditions?.some((c) => c.type === ConditionType.Degraded && c.status === 'True');
 }
 
 const deleteWhy = { PodFailed: 'it failed; a new one replaces it', PodSucceeded: 'it finished; a new one replaces it', Stale: 'its template is out of date', Surplus: 'fewer replicas are wanted' };

@@ -34,3 +34,36 @@ export function toIso(t: Date | string | undefined): string | undefined {
   if (!t) return undefined;
   return t instanceof Date ? t.toISOString().replace(/\.\d{3}Z$/, 'Z') : t;
 }
+
+/**
+ * slimPod keeps only what planning, status and printing read. The operator caches every Pod it
+ * manages; a whole Pod (managed fields, full container specs) costs several times as much memory.
+ */
+export function slimPod(p: V1Pod): V1Pod {
+  const m = p.metadata ?? {};
+  const s = p.status;
+  const container = (c: { name: string; restartPolicy?: string }) => (c.restartPolicy ? { name: c.name, restartPolicy: c.restartPolicy } : { name: c.name });
+  const slimStatus = (c: V1ContainerStatus) => ({
+    name: c.name, ready: c.ready, restartCount: c.restartCount, started: c.started, state: c.state,
+    ...(c.lastState?.terminated ? { lastState: { terminated: c.lastState.terminated } } : {}),
+  }) as V1ContainerStatus;
+  return {
+    metadata: {
+      name: m.name, namespace: m.namespace, uid: m.uid, resourceVersion: m.resourceVersion, labels: m.labels, annotations: m.annotations,
+      ownerReferences: m.ownerReferences, ...(m.deletionTimestamp ? { deletionTimestamp: m.deletionTimestamp } : {}),
+    },
+    spec: {
+      nodeName: p.spec?.nodeName,
+      ...(p.spec?.initContainers ? { initContainers: p.spec.initContainers.map((c) => container(c as { name: string; restartPolicy?: string })) } : {}),
+      containers: (p.spec?.containers ?? []).map((c) => container(c)),
+    } as V1Pod['spec'],
+    ...(s ? {
+      status: {
+        phase: s.phase, reason: s.reason,
+        conditions: s.conditions?.map((c) => ({ type: c.type, status: c.status, ...(c.reason ? { reason: c.reason } : {}) })),
+        ...(s.initContainerStatuses ? { initContainerStatuses: s.initContainerStatuses.map(slimStatus) } : {}),
+        ...(s.containerStatuses ? { containerStatuses: s.containerStatuses.map(slimStatus) } : {}),
+      },
+    } : {}),
+  };
+}

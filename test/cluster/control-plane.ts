@@ -17,6 +17,8 @@ export interface ControlPlaneOptions {
   nodes?: number;
   /** Write an audit log at Metadata level to this file (for counting API calls per user). */
   auditLog?: string;
+  /** Extra kube-controller-manager flags, e.g. a raised --kube-api-qps for a benchmark. */
+  controllerManagerArgs?: string[];
   /** Progress lines for people; silent by default. */
   log?: (line: string) => void;
 }
@@ -46,7 +48,10 @@ export class ControlPlane {
   }
 
   static async start(options: ControlPlaneOptions = {}): Promise<ControlPlane> {
-    const opts = { stages: options.stages ?? 'realistic', nodes: options.nodes ?? 3, log: options.log ?? (() => undefined), auditLog: options.auditLog };
+    const opts = {
+      stages: options.stages ?? 'realistic', nodes: options.nodes ?? 3, log: options.log ?? (() => undefined),
+      auditLog: options.auditLog, controllerManagerArgs: options.controllerManagerArgs ?? [],
+    };
     const binaries = await ensureBinaries();
     const base = existsSync('/dev/shm') ? '/dev/shm' : os.tmpdir(); // tmpfs keeps etcd fast
     const dir = mkdtempSync(path.join(base, 'awh-cluster-'));
@@ -69,6 +74,11 @@ export class ControlPlane {
   /** PIDs of every process this control plane started and that still runs. */
   pids(): number[] {
     return this.procs.filter((p) => p.running).map((p) => p.pid!);
+  }
+
+  /** userKubeconfig writes a kubeconfig for a user of its own (O=group, CN=user), so the audit log tells it apart. */
+  userKubeconfig(user: string, group = 'system:masters'): string {
+    return this.writeKubeconfig(`${user}.kubeconfig`, ...makeClientCert(this.dir, user, `/O=${group}/CN=${user}`));
   }
 
   /** Runs the built kubectl (the server's version) against this cluster. */
@@ -132,7 +142,7 @@ export class ControlPlane {
 
     step('starting kube-apiserver');
     const audit = options.auditLog
-      ? [`--audit-policy-file=${this.writeAuditPolicy()}`, `--audit-log-path=${options.auditLog}`, '--audit-log-format=json', '--audit-log-mode=batch']
+      ? [`--audit-policy-file=${this.writeAuditPolicy()}`, `--audit-log-path=${options.auditLog}`, '--audit-log-format=json', '--audit-log-mode=blocking']
       : [];
     this.add('kube-apiserver', bin.kubeApiserver, [
       `--etcd-servers=http://127.0.0.1:${etcdPort}`,
@@ -157,7 +167,7 @@ export class ControlPlane {
       `--kubeconfig=${kcm}`, '--leader-elect=false', '--secure-port=0',
       '--controllers=garbage-collector-controller,replicaset-controller,deployment-controller,namespace-controller,serviceaccount-controller,serviceaccount-token-controller,root-ca-certificate-publisher-controller',
       `--service-account-private-key-file=${pki.serviceAccountKey}`, `--root-ca-file=${pki.caCert}`,
-      '--use-service-account-credentials=true',
+      '--use-service-account-credentials=true', ...options.controllerManagerArgs,
     ]);
     this.add('kube-scheduler', bin.kubeScheduler, [`--kubeconfig=${scheduler}`, '--leader-elect=false', '--secure-port=0']);
 

@@ -11,9 +11,11 @@ export class OperatorProcess {
   private readonly child: ChildProcess;
   readonly exited: Promise<number | null>;
 
-  constructor(readonly name: string, args: string[], kubeconfig: string, entry: 'source' | 'built' = 'source') {
-    const main = entry === 'source' ? ['--require', 'tsx/cjs', path.join(root, 'src/main.ts')] : [path.join(root, 'dist/main.js')];
-    this.child = spawn(process.execPath, [...main, ...args], { cwd: root, env: { ...process.env, KUBECONFIG: kubeconfig }, stdio: ['ignore', 'pipe', 'pipe'] });
+  /** entry: the operator from source, the built entry point, or another script that loads it. */
+  constructor(readonly name: string, args: string[], kubeconfig: string, entry: 'source' | 'built' | string = 'source', nodeArgs: string[] = []) {
+    const main = entry === 'built' ? [path.join(root, 'dist/main.js')]
+      : ['--require', 'tsx/cjs', entry === 'source' ? path.join(root, 'src/main.ts') : entry];
+    this.child = spawn(process.execPath, [...nodeArgs, ...main, ...args], { cwd: root, env: { ...process.env, KUBECONFIG: kubeconfig }, stdio: ['ignore', 'pipe', 'pipe'] });
     let buffer = '';
     this.child.stdout!.on('data', (chunk: Buffer) => {
       buffer += chunk.toString();
@@ -43,6 +45,11 @@ export class OperatorProcess {
       await sleep(50);
     }
     return Date.now();
+  }
+
+  /** The latest line with this message, or undefined. */
+  last(message: string): Record<string, unknown> | undefined {
+    return [...this.lines].reverse().find((l) => l.message === message);
   }
 
   kill(signal: NodeJS.Signals): void {

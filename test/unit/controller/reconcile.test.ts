@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import type { V1Pod } from '@kubernetes/client-node';
 import type { AppStatus, AppWithHelpers } from '../../../src/api/schema';
 import { Expectations } from '../../../src/controller/expectations';
-import { reconcile, type ReconcileDeps, type Writer } from '../../../src/controller/reconcile';
+import { reconcile, STATUS_HOLD_MS, type ReconcileDeps, type Writer } from '../../../src/controller/reconcile';
 import { ApiError } from '../../../src/k8s/http';
 import { anApp, aPod, NOW, options } from '../../fixtures';
 
@@ -23,17 +23,34 @@ class RecordingWriter implements Writer {
 
 const silent = { debug() {}, info() {}, warn() {}, error() {}, child() { return silent; } };
 
-function deps(app: AppWithHelpers | undefined, pods: V1Pod[], writer: RecordingWriter, expectations = new Expectations()): ReconcileDeps {
-  return { getApp: () => app, podsOf: () => pods, writer, expectations, render: options, log: silent, now: () => NOW };
+function deps(app: AppWithHelpers | undefined, pods: V1Pod[], writer: RecordingWriter, expectations = new Expectations(), now = NOW, heldSince = new Map<string, number>()): ReconcileDeps {
+  return {
+    getApp: () => app, podsOf: () => pods, writer, expectations, render: options, log: silent, now: () => now,
+    heldSince, requeueAfter: (key, ms) => writer.calls.push(`requeue ${key} in ${ms}ms`),
+  };
 }
 
 describe('reconcile', () => {
   const app = anApp().withStep('migrate').withSidecar('log');
 
-  it('creates the missing Pod, writes status once and records the creation', async () => {
+  it('creates the missing Pod and records it, leaving the status to the Pod\'s own events', async () => {
     const w = new RecordingWriter();
     assert.equal(await reconcile('ns/shop', deps(app.object(), [], w)), 'updated');
-    assert.deepEqual(w.calls, [`create pod shop-${app.template().hash.slice(0, 5)}-0`, 'patch status', 'event Normal PodCreated']);
+    assert.deepEqual(w.calls, [`create pod shop-${app.template().hash.slice(0, 5)}-0`, 'event Normal PodCreated']);
+  });
+
+  it('holds an in-flux status back for STATUS_HOLD_MS, then writes it; Ready goes at once', async () => {
+    const heldSince = new Map<string, number>();
+    const starting = [aPod(app).initDone(0).build()];
+    const first = new RecordingWriter();
+    assert.equal(await reconcile('ns/shop', deps(app.object(), starting, first, undefined, NOW, heldSince)), 'held');
+    assert.deepEqual(first.calls, [`requeue ns/shop in ${STATUS_HOLD_MS}ms`]);
+    const later = new RecordingWriter();
+    await reconcile('ns/shop', deps(app.object(), starting, later, undefined, new Date(NOW.getTime() + STATUS_HOLD_MS), heldSince));
+    assert.deepEqual(later.calls, ['patch status']);
+    const ready = new RecordingWriter();
+    await reconcile('ns/shop', deps(app.object(later.statuses[0]), [aPod(app).ready().build()], ready, undefined, new Date(NOW.getTime() + STATUS_HOLD_MS + 1), heldSince));
+    assert.deepEqual(ready.calls, ['patch status']);
   });
 
   it('makes no call at all when nothing changed', async () => {
@@ -58,7 +75,7 @@ describe('reconcile', () => {
     const pods = [aPod(app).ready().build()];
     const w = new RecordingWriter();
     assert.equal(await reconcile('ns/shop', deps(bad.object(), pods, w)), 'invalid');
-    assert.deepEqual(w.calls, ['patch status', 'event Warning InvalidSpec']);
+    assert.deepEqual(w.calls, ['event Warning InvalidSpec', 'patch status']);
     const again = new RecordingWriter();
     await reconcile('ns/shop', deps(bad.object(w.statuses[0]), pods, again));
     assert.deepEqual(again.calls, []);
@@ -68,7 +85,7 @@ describe('reconcile', () => {
     const w = new RecordingWriter();
     w.failCreate = new ApiError(403, 'Forbidden', 'pods "shop-x-0" is forbidden: violates PodSecurity "restricted:latest"');
     await assert.rejects(reconcile('ns/shop', deps(app.object(), [], w)), (err: Error) => err.constructor.name === 'PermanentError');
-    assert.deepEqual(w.calls.slice(1), ['patch status', 'event Warning FailedCreate']);
+    assert.deepEqual(w.calls.slice(1), ['event Warning FailedCreate', 'patch status']);
     assert.match(w.statuses[0].conditions!.find((c) => c.type === 'Degraded')!.message, /violates PodSecurity/);
   });
 

@@ -2,6 +2,8 @@ import { strict as assert } from 'node:assert';
 import type { V1Pod } from '@kubernetes/client-node';
 import { parseSpec, type AppStatus } from '../../../src/api/schema';
 import { deriveStatus } from '../../../src/core/status';
+import { slimPod } from '../../../src/core/pod-facts';
+import { printPod } from '../../../src/status/print-pod';
 import { anApp, aPod, NOW, type AppBuilder } from '../../fixtures';
 
 function status(app: AppBuilder, pods: V1Pod[], extra: Partial<Parameters<typeof deriveStatus>[0]> = {}): AppStatus {
@@ -91,4 +93,20 @@ describe('deriveStatus', () => {
     const s = deriveStatus({ parsed: parseSpec(classic.spec), pods: [aPod(classic).ready().build()], hash: classic.template().hash, sidecarMode: 'Classic', now: NOW });
     assert.equal(summary(s), 'Running Running 1/1 0/0 1/1');
   });
+});
+
+describe('slimPod', () => {
+  const app = anApp().withStep('config-initializer').withWait('wait-for-db', { tcp: { host: 'db', port: 5432 } }).withSidecar('monitor');
+  const pods: Array<[string, V1Pod]> = [
+    ['created', aPod(app).created().build()], ['initializing', aPod(app).initDone(1).build()], ['ready', aPod(app).ready().build()],
+    ['crash-looping', aPod(app).crashLooping('wait-for-db').build()], ['terminating', aPod(app).ready().terminating().build()],
+  ];
+  for (const [name, pod] of pods) {
+    it(`keeps everything status and printing read: ${name}`, () => {
+      const full = status(app, [pod]);
+      assert.deepEqual(status(app, [slimPod(pod)]), full);
+      assert.deepEqual(printPod(slimPod(pod), NOW), printPod(pod, NOW));
+      assert.ok(JSON.stringify(slimPod(pod)).length < JSON.stringify(pod).length);
+    });
+  }
 });
