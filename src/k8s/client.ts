@@ -47,7 +47,7 @@ export class KubeClient {
       involvedObject: { apiVersion: API_VERSION, kind: KIND, name: app.metadata.name, namespace: app.metadata.namespace, uid: app.metadata.uid, resourceVersion: app.metadata.resourceVersion },
       reason, message: message.slice(0, 1024), type, count: 1, firstTimestamp: time, lastTimestamp: time,
       source: { component: MANAGER }, reportingComponent: MANAGER, reportingInstance: MANAGER,
-    });
+    }, 'application/json', 'low');
   }
 
   async serverVersion(): Promise<{ major: number; minor: number; gitVersion: string }> {

@@ -26,9 +26,12 @@ export interface HttpOptions {
  */
 export class KubeHttp {
   private readonly agent = new https.Agent({ keepAlive: true, maxSockets: 32 });
+  private readonly plainAgent = new http.Agent({ keepAlive: true, maxSockets: 32 }); // `kubectl proxy` speaks http
   private tokens: number;
   private last = Date.now();
+  /** Waiting requests: normal ones first; low-priority ones (Events) only when none waits. */
   private readonly waiters: Array<() => void> = [];
+  private readonly lowWaiters: Array<() => void> = [];
   private timer?: NodeJS.Timeout;
 
   constructor(private readonly kc: KubeConfig, private readonly options: HttpOptions) {
@@ -41,8 +44,9 @@ export class KubeHttp {
     return cluster.server;
   }
 
-  async request<T>(method: string, path: string, body?: unknown, contentType = 'application/json'): Promise<T> {
-    await this.take();
+  /** request sends one call; a `low` one (an Event) waits behind every normal one for a token. */
+  async request<T>(method: string, path: string, body?: unknown, contentType = 'application/json', priority: 'normal' | 'low' = 'normal'): Promise<T> {
+    await this.take(priority);
     const res = await this.send(method, path, body, contentType);
     const text = await readAll(res);
     this.options.onRequest?.(method, res.statusCode ?? 0);
@@ -69,6 +73,7 @@ export class KubeHttp {
 
   close(): void {
     this.agent.destroy();
+    this.plainAgent.destroy();
     if (this.timer) clearTimeout(this.timer);
   }
 
@@ -76,7 +81,7 @@ export class KubeHttp {
     const url = new URL(path, this.server);
     const opts: https.RequestOptions = {
       method, hostname: url.hostname, port: url.port, path: url.pathname + url.search,
-      headers: { Accept: 'application/json', 'User-Agent': 'appwithhelpers-operator' }, agent: this.agent,
+      headers: { Accept: 'application/json', 'User-Agent': 'appwithhelpers-operator' }, agent: url.protocol === 'http:' ? this.plainAgent : this.agent,
     };
     await this.kc.applyToHTTPSOptions(opts);
     const payload = body === undefined ? undefined : JSON.stringify(body);
@@ -93,14 +98,14 @@ export class KubeHttp {
   }
 
   /** take waits for a token: QPS refill, burst capacity, first come first served. */
-  private take(): Promise<void> {
+  private take(priority: 'normal' | 'low' = 'normal'): Promise<void> {
     this.refill();
-    if (this.tokens >= 1 && this.waiters.length === 0) {
+    if (this.tokens >= 1 && this.waiters.length === 0 && (priority === 'normal' || this.lowWaiters.length === 0)) {
       this.tokens -= 1;
       return Promise.resolve();
     }
     return new Promise((resolve) => {
-      this.waiters.push(resolve);
+      (priority === 'normal' ? this.waiters : this.lowWaiters).push(resolve);
       this.schedule();
     });
   }
@@ -117,11 +122,11 @@ export class KubeHttp {
     this.timer = setTimeout(() => {
       this.timer = undefined;
       this.refill();
-      while (this.tokens >= 1 && this.waiters.length) {
+      while (this.tokens >= 1 && (this.waiters.length || this.lowWaiters.length)) {
         this.tokens -= 1;
-        this.waiters.shift()!();
+        (this.waiters.shift() ?? this.lowWaiters.shift())!();
       }
-      if (this.waiters.length) this.schedule();
+      if (this.waiters.length || this.lowWaiters.length) this.schedule();
     }, wait);
   }
 }
