@@ -26,8 +26,10 @@ async function main(): Promise<void> {
   } catch (err) {
     return fail(`could not load a kubeconfig: ${(err as Error).message}`, 1);
   }
+  // The Lease has a client of its own, as client-go's leader election does: a renewal never waits
+  // behind reconcile writes for a token, and each call gives up in time for the renew deadline.
   const elector = settings.leaderElect
-    ? new LeaderElector(operator.http, {
+    ? new LeaderElector(operator.newClient({ qps: 5, burst: 10, timeoutMs: 4000 }), {
       namespace: settings.leaseNamespace, name: settings.leaseName, identity: settings.identity,
       leaseDurationMs: 15_000, renewDeadlineMs: 10_000, retryPeriodMs: 2_000,
     }, log)

@@ -2,7 +2,7 @@ export interface Results {
   machine: { cpus: number; cpu: string; memoryGiB: number; node: string; kernel: string; date: string };
   settings: { qps: number; burst: number; quick: boolean; kubernetes: string; kwokStages: string; nodes: number };
   p1: Array<{ n: number; replicaSetSeconds: number; operatorSeconds: number; ratio: number; operatorWritesPerObject: number; replicaSetWritesPerObject: number; operatorWrites: Record<string, number>; replicaSetWrites: Record<string, number> }>;
-  p2?: { n: number; p50Ms: number; p99Ms: number };
+  p2?: { n: number; p50Ms: number; p99Ms: number; burstP50Ms: number; burstP99Ms: number };
   p4?: { seconds: number; writes: number };
   p5?: { pods: number; heapBytes: number; emptyHeapBytes: number; bytesPerPod: number; marginalBytesPerPod: number; rssBytes: number; convergeSeconds: number };
   p6?: { small: number; large: number; smallSeconds: number; largeSeconds: number; growth: number };
@@ -19,7 +19,7 @@ export function renderMarkdown(r: Results): string {
     rows.push([`P1 converge, N=${p.n}`, `ours ${p.operatorSeconds.toFixed(2)} s ÷ ReplicaSet ${p.replicaSetSeconds.toFixed(2)} s = **${p.ratio.toFixed(2)}**`, '≤ 1.0', verdict(p.ratio <= 1)]);
     rows.push([`P3 writes per object, N=${p.n}`, `ours **${p.operatorWritesPerObject.toFixed(2)}** (${fmt(p.operatorWrites)}); ReplicaSet controller ${p.replicaSetWritesPerObject.toFixed(2)} (${fmt(p.replicaSetWrites)})`, '≤ 3', verdict(p.operatorWritesPerObject <= 3)]);
   }
-  if (r.p2) rows.push([`P2 status lag, N=${r.p2.n}`, `p50 ${r.p2.p50Ms} ms, p99 **${r.p2.p99Ms} ms** (Pod Ready seen → AppWithHelpers Ready seen)`, 'p99 ≤ 1 s', verdict(r.p2.p99Ms <= 1000)]);
+  if (r.p2) rows.push([`P2 status lag, ${r.p2.n} Pods`, `p50 ${r.p2.p50Ms} ms, p99 **${r.p2.p99Ms} ms** (a converged Pod marked not Ready → its AppWithHelpers says so; during the P1 burst, Pod Ready → AppWithHelpers Ready: p50 ${r.p2.burstP50Ms} ms, p99 ${r.p2.burstP99Ms} ms)`, 'p99 ≤ 1 s', verdict(r.p2.p99Ms <= 1000)]);
   if (r.p4) rows.push([`P4 writes while idle`, `**${r.p4.writes}** in ${r.p4.seconds} s`, '0', verdict(r.p4.writes === 0)]);
   if (r.p5) rows.push([`P5 heap per Pod, ${r.p5.pods} Pods`, `**${kb(r.p5.bytesPerPod)}** (heap after GC ${(r.p5.heapBytes / 2 ** 20).toFixed(1)} MiB ÷ Pods; ${kb(r.p5.marginalBytesPerPod)} above the empty heap; RSS ${(r.p5.rssBytes / 2 ** 20).toFixed(0)} MiB)`, '≤ 10 KB', verdict(r.p5.bytesPerPod <= 10 * 1024)]);
   if (r.p6) rows.push([`P6 scaling ${r.p6.small} → ${r.p6.large}`, `${r.p6.smallSeconds.toFixed(2)} s → ${r.p6.largeSeconds.toFixed(2)} s: **${r.p6.growth.toFixed(2)}×** linear`, 'near 1×', verdict(r.p6.growth <= 1.5)]);

@@ -14,6 +14,8 @@ const quiet: Logger = { debug() {}, info() {}, warn() {}, error() {}, child: () 
 export class Tracker {
   readonly podReady = new Map<string, number>();
   readonly appReady = new Map<string, number>();
+  /** When an AppWithHelpers that had been Ready first said it no longer is. */
+  readonly appUnready = new Map<string, number>();
   private readonly informers: Array<Informer<{ metadata?: { name?: string } }>> = [];
 
   constructor(http: KubeHttp, namespace: string, withApps: boolean) {
@@ -30,6 +32,7 @@ export class Tracker {
         onChange: (app, deleted) => {
           const ready = app.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True');
           if (!deleted && ready && !this.appReady.has(app.metadata.name)) this.appReady.set(app.metadata.name, Date.now());
+          if (!deleted && !ready && this.appReady.has(app.metadata.name) && !this.appUnready.has(app.metadata.name)) this.appUnready.set(app.metadata.name, Date.now());
         },
       }) as unknown as Informer<{ metadata?: { name?: string } }>);
     }

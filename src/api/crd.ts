@@ -113,6 +113,7 @@ export function buildCrd(): Schema {
             description: 'AppWithHelpers runs an app with ordered init steps and sidecars, and reports every helper\'s phase in its status.',
             type: 'object',
             required: ['spec'],
+            'x-kubernetes-validations': [{ rule: 'self.metadata.name.size() <= 63', message: 'metadata.name: at most 63 characters, so it fits the helpers.dev/app label of its Pods' }],
             properties: {
               apiVersion: { type: 'string', description: 'APIVersion defines the versioned schema of this representation of an object.' },
               kind: { type: 'string', description: 'Kind is a string value representing the REST resource this object represents.' },

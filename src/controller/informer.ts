@@ -109,11 +109,11 @@ export class Informer<T extends Meta> {
       rv = page.metadata.resourceVersion;
     } while (cont);
     this.relists++;
-    for (const [key, old] of this.cache) if (!seen.has(key)) { this.cache.delete(key); this.o.onChange(old, true); }
+    for (const [key, old] of this.cache) if (!seen.has(key)) { this.cache.delete(key); this.notify(old, true); }
     for (const [key, obj] of seen) {
       const old = this.cache.get(key);
       this.cache.set(key, obj);
-      if (old?.metadata?.resourceVersion !== obj.metadata?.resourceVersion) this.o.onChange(obj, false);
+      if (old?.metadata?.resourceVersion !== obj.metadata?.resourceVersion) this.notify(obj, false);
     }
     this.resourceVersion = rv;
     this.resolveSynced();
@@ -161,12 +161,17 @@ export class Informer<T extends Meta> {
     if (ev.type === 'BOOKMARK') return;
     const key = keyOf(ev.object);
     const obj = this.o.transform ? this.o.transform(ev.object) : ev.object;
-    if (ev.type === 'DELETED') {
-      this.cache.delete(key);
-      this.o.onChange(obj, true);
-    } else {
-      this.cache.set(key, obj);
-      this.o.onChange(obj, false);
+    if (ev.type === 'DELETED') this.cache.delete(key);
+    else this.cache.set(key, obj);
+    this.notify(obj, ev.type === 'DELETED');
+  }
+
+  /** notify hands a change on; a handler's error is logged, never allowed to end the watch. */
+  private notify(obj: T, deleted: boolean): void {
+    try {
+      this.o.onChange(obj, deleted);
+    } catch (err) {
+      this.o.log.error('event handler failed', { path: this.o.path, object: keyOf(obj), error: (err as Error).message });
     }
   }
 }

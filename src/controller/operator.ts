@@ -25,6 +25,7 @@ export class AppWithHelpersOperator extends Operator {
   private readonly appInformers: Array<Informer<AppWithHelpers>> = [];
   private readonly podInformers: Array<Informer<V1Pod>> = [];
   private readonly podsByApp = new Map<string, Map<string, V1Pod>>();
+  private readonly ownerOfPod = new Map<string, string>();
   private readonly expectations = new Expectations();
   private readySince?: Date;
   private readonly stepsSeen = new Set<string>();
@@ -38,6 +39,11 @@ export class AppWithHelpersOperator extends Operator {
       qps: settings.qps, burst: settings.burst,
       onRequest: (verb, code) => { metrics.apiRequests.inc({ verb, code: String(code) }); onRequest?.(verb, code); },
     });
+  }
+
+  /** newClient is another client on the same kube config, with a rate limit and timeout of its own. */
+  newClient(options: ConstructorParameters<typeof KubeHttp>[1]): KubeHttp {
+    return new KubeHttp(this.kubeConfig, options);
   }
 
   /** Ready once every cache has listed and the queue runs. */
@@ -82,9 +88,9 @@ export class AppWithHelpersOperator extends Operator {
         stopTimer();
         metrics.queueDepth.set(this.queue!.depth);
       }
-    }, { concurrency: this.settings.concurrency }, (key, err, retryInMs) => {
-      const permanent = err instanceof PermanentError;
-      this.log.warn('reconcile failed', { key, error: (err as Error).message, retryInMs: permanent ? undefined : retryInMs });
+    }, { concurrency: this.settings.concurrency, retry: (err) => !(err instanceof PermanentError) }, (key, err, retryInMs) => {
+      // A permanent failure is in the status and an Event; the next change to the object retries it.
+      this.log.warn('reconcile failed', { key, error: (err as Error).message, retryInMs });
     });
 
     const scopes = this.settings.namespaces.length ? this.settings.namespaces.map((ns) => `/namespaces/${ns}`) : [''];
@@ -114,21 +120,41 @@ export class AppWithHelpersOperator extends Operator {
 
   /** A Pod event becomes its controller owner's key; the event itself is never an input. */
   private onPod(pod: V1Pod, deleted: boolean): void {
-    const owner = pod.metadata?.ownerReferences?.find((r) => r.controller && r.kind === KIND);
-    if (!owner) return;
-    const key = `${pod.metadata?.namespace}/${owner.name}`;
     const name = pod.metadata!.name!;
-    const pods = this.podsByApp.get(key) ?? new Map<string, V1Pod>();
+    const podKey = `${pod.metadata?.namespace}/${name}`;
+    const owner = pod.metadata?.ownerReferences?.find((r) => r.controller && r.kind === KIND);
+    const key = owner ? `${pod.metadata?.namespace}/${owner.name}` : undefined;
+    // A Pod whose controller changed or went (kubectl delete --cascade=orphan, a user's edit) leaves its old app.
+    const before = this.ownerOfPod.get(podKey);
+    if (before && (before !== key || deleted)) {
+      this.forgetPod(before, name);
+      this.queue?.add(before);
+    }
+    if (!key) return;
     if (deleted) {
-      pods.delete(name);
+      this.forgetPod(key, name);
       this.expectations.observeDelete(key, name);
     } else {
+      const pods = this.podsByApp.get(key) ?? new Map<string, V1Pod>();
       pods.set(name, pod);
+      this.podsByApp.set(key, pods);
+      this.ownerOfPod.set(podKey, key);
       this.expectations.observeAdd(key, name);
+      // As the ReplicaSet controller does: a delete is done for planning once the Pod is terminating.
+      if (pod.metadata?.deletionTimestamp) this.expectations.observeDelete(key, name);
     }
-    if (pods.size) this.podsByApp.set(key, pods); else this.podsByApp.delete(key);
-    this.observeHelpers(pod, deleted, owner.name);
-    this.queue?.add(key);
+    try {
+      this.observeHelpers(pod, deleted, owner!.name);
+    } finally {
+      this.queue?.add(key);
+    }
+  }
+
+  private forgetPod(key: string, name: string): void {
+    const pods = this.podsByApp.get(key);
+    pods?.delete(name);
+    if (pods && !pods.size) this.podsByApp.delete(key);
+    this.ownerOfPod.delete(`${key.split('/')[0]}/${name}`);
   }
 
   /** Per-helper metrics: each init step's run time once it succeeds, and sidecar restarts. */
@@ -142,7 +168,8 @@ export class AppWithHelpersOperator extends Operator {
       if (deleted) { this.stepsSeen.delete(seenKey); continue; }
       if (t && t.exitCode === 0 && t.startedAt && t.finishedAt && !this.stepsSeen.has(seenKey)) {
         this.stepsSeen.add(seenKey);
-        this.metrics.initStepSeconds.observe({ namespace, appwithhelpers: app }, (Date.parse(String(t.finishedAt)) - Date.parse(String(t.startedAt))) / 1000);
+        const seconds = (Date.parse(String(t.finishedAt)) - Date.parse(String(t.startedAt))) / 1000;
+        if (Number.isFinite(seconds) && seconds >= 0) this.metrics.initStepSeconds.observe({ namespace, appwithhelpers: app }, seconds);
       }
     }
     const restarts = [...(this.podsByApp.get(`${namespace}/${app}`)?.values() ?? [])]

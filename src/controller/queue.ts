@@ -2,10 +2,12 @@
  * WorkQueue runs a handler per key with client-go's workqueue guarantees: a key waits in the
  * queue at most once however often it is added, it is never handled twice at the same time (an
  * add while it runs makes it run once more after), at most `concurrency` keys run at once, and a
- * failed key comes back after an exponential, per-key backoff.
+ * failed key comes back after an exponential, per-key backoff (unless `retry` says it cannot help).
  */
 export interface QueueOptions {
   concurrency: number;
+  /** Whether a failed key comes back; by default every failure is retried. */
+  retry?: (err: unknown) => boolean;
   baseDelayMs?: number;
   maxDelayMs?: number;
 }
@@ -16,11 +18,11 @@ export class WorkQueue {
   private readonly running = new Set<string>();
   private readonly dirty = new Set<string>();
   private readonly failures = new Map<string, number>();
-  private readonly timers = new Map<string, NodeJS.Timeout>();
+  private readonly timers = new Map<string, { due: number; timer: NodeJS.Timeout }>();
   private shuttingDown = false;
   private idle: Array<() => void> = [];
 
-  constructor(private readonly handler: (key: string) => Promise<void>, private readonly o: QueueOptions, private readonly onError: (key: string, err: unknown, retryInMs: number) => void) {}
+  constructor(private readonly handler: (key: string) => Promise<void>, private readonly o: QueueOptions, private readonly onError: (key: string, err: unknown, retryInMs: number | undefined) => void) {}
 
   get depth(): number {
     return this.queue.length;
@@ -42,19 +44,26 @@ export class WorkQueue {
     this.pump();
   }
 
-  /** addAfter adds the key later, unless it is already waiting for a later add. */
+  /** addAfter adds the key later; of two delayed adds of one key, the sooner wins. */
   addAfter(key: string, ms: number): void {
-    if (this.shuttingDown || this.timers.has(key)) return;
-    this.timers.set(key, setTimeout(() => {
-      this.timers.delete(key);
-      this.add(key);
-    }, ms));
+    if (this.shuttingDown) return;
+    const due = Date.now() + ms;
+    const pending = this.timers.get(key);
+    if (pending && pending.due <= due) return;
+    if (pending) clearTimeout(pending.timer);
+    this.timers.set(key, {
+      due,
+      timer: setTimeout(() => {
+        this.timers.delete(key);
+        this.add(key);
+      }, ms),
+    });
   }
 
   /** shutDown stops taking keys and resolves when the running ones are done. */
   async shutDown(): Promise<void> {
     this.shuttingDown = true;
-    for (const t of this.timers.values()) clearTimeout(t);
+    for (const t of this.timers.values()) clearTimeout(t.timer);
     this.timers.clear();
     this.queue.length = 0;
     this.queued.clear();
@@ -79,8 +88,9 @@ export class WorkQueue {
       const n = (this.failures.get(key) ?? 0) + 1;
       this.failures.set(key, n);
       const delay = Math.min(this.o.maxDelayMs ?? 300_000, (this.o.baseDelayMs ?? 200) * 2 ** (n - 1));
-      this.onError(key, err, delay);
-      this.addAfter(key, delay);
+      const retry = this.o.retry?.(err) ?? true;
+      this.onError(key, err, retry ? delay : undefined);
+      if (retry) this.addAfter(key, delay);
     } finally {
       this.running.delete(key);
       if (this.dirty.delete(key)) this.add(key);

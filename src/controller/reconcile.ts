@@ -33,7 +33,7 @@ export interface ReconcileDeps {
   now(): Date;
 }
 
-/** An error retrying cannot fix: the status says it; the key is not requeued. */
+/** An error retrying cannot fix: the status and an Event say it; the key waits for the next change. */
 export class PermanentError extends Error {}
 
 export type Outcome = 'deleted' | 'unchanged' | 'updated' | 'invalid' | 'waiting' | 'held';
@@ -41,7 +41,8 @@ export type Outcome = 'deleted' | 'unchanged' | 'updated' | 'invalid' | 'waiting
 /**
  * While Pods are still starting their status changes every few hundred milliseconds; writing each
  * change would cost the API server a write per kubelet step. Such in-flux statuses are written at
- * most this often. Ready, failures and invalid specs are written at once.
+ * most this often. The first change after a settled status (a Pod no longer Ready, say), Ready,
+ * failures and invalid specs are written at once.
  */
 export const STATUS_HOLD_MS = 250;
 
@@ -87,7 +88,7 @@ export async function reconcile(key: string, d: ReconcileDeps): Promise<Outcome>
     d.heldSince.delete(key);
   } else if (wrote && !failure) {
     // Pods were just created or deleted: their events bring this key back with a newer picture.
-  } else if (inFlux(status) && (d.heldSince.get(key) ?? now.getTime()) + STATUS_HOLD_MS > now.getTime()) {
+  } else if (inFlux(status) && (!app.status?.phase || inFlux(app.status)) && (d.heldSince.get(key) ?? now.getTime()) + STATUS_HOLD_MS > now.getTime()) {
     const since = d.heldSince.get(key) ?? now.getTime();
     d.heldSince.set(key, since);
     d.requeueAfter(key, since + STATUS_HOLD_MS - now.getTime());
@@ -137,6 +138,8 @@ async function apply(key: string, app: AppWithHelpers, actions: Action[], pods: 
         failed ??= r.reason;
       } else if (r.value === 'exists') {
         d.expectations.observeAdd(key, name);
+        // Ours, and the cache is behind: fine. Someone else's (an orphan of an earlier app of this name): say so.
+        if (!pods.some((p) => p.metadata?.name === name)) failed ??= new ApiError(409, 'AlreadyExists', `a Pod named ${name} already exists and is not controlled by this AppWithHelpers; delete it or rename the AppWithHelpers`);
       } else {
         events.push(['Normal', reason === 'Missing' ? Reason.PodCreated : Reason.PodReplaced, `created Pod ${name}${reason === 'Missing' ? '' : ` (${createWhy[reason]})`}`]);
       }

@@ -1,7 +1,7 @@
 import type { V1Pod } from '@kubernetes/client-node';
 import type { AppSpec } from '../api/schema';
 import { isFinished, isPodReady, isTerminating, slotOf, templateHashOf } from './pod-facts';
-import { renderPod } from './render';
+import { podName, renderPod } from './render';
 
 export type Action =
   | { kind: 'create'; pod: V1Pod; reason: 'Missing' | 'Replacement' | 'Surge' }
@@ -24,8 +24,9 @@ export interface PlanInput {
 export function planPods({ appName, spec, pods, template, hash }: PlanInput): Action[] {
   const actions: Action[] = [];
   const live = pods.filter((p) => !isTerminating(p));
-  // A name stays taken until its Pod is gone, including the finished Pods deleted below.
-  const terminatingNames = new Set(pods.filter((p) => isTerminating(p) || isFinished(p)).map((p) => p.metadata!.name!));
+  // A name stays taken until its Pod is gone (a terminating one may take its grace period, or
+  // forever on a lost node): the replacement takes the next free name instead of waiting.
+  const taken = new Set(pods.map((p) => p.metadata!.name!));
   for (const p of live.filter(isFinished)) {
     actions.push({ kind: 'delete', name: p.metadata!.name!, reason: p.status?.phase === 'Failed' ? 'PodFailed' : 'PodSucceeded' });
   }
@@ -45,9 +46,11 @@ export function planPods({ appName, spec, pods, template, hash }: PlanInput): Ac
     }
   }
   const create = (slot: number, reason: 'Missing' | 'Replacement' | 'Surge') => {
-    const pod = renderPod(template, appName, hash, slot);
-    // The same name may still be on its way out; create it once it is gone.
-    if (!terminatingNames.has(pod.metadata!.name!)) actions.push({ kind: 'create', pod, reason });
+    let attempt = 0;
+    while (taken.has(podName(appName, hash, slot, attempt))) attempt++;
+    const pod = renderPod(template, appName, hash, slot, attempt);
+    taken.add(pod.metadata!.name!);
+    actions.push({ kind: 'create', pod, reason });
   };
   const replaced = new Set(live.filter(isFinished).map(slotOf));
   const recreate = spec.updateStrategy?.type === 'Recreate';

@@ -78,16 +78,19 @@ export function renderPodTemplate(owner: Owner, spec: AppSpec, options: RenderOp
   return { pod: pod as unknown as V1Pod, hash };
 }
 
-/** podName is `<app>-<hash>-<slot>`: readable, and the same after an operator restart. */
-export function podName(appName: string, hash: string, slot: number): string {
-  const suffix = `-${hash.slice(0, 5)}-${slot}`;
+/**
+ * podName is `<app>-<hash>-<slot>`: readable, and the same after an operator restart. While that
+ * name is still held by a Pod on its way out, the replacement is `<app>-<hash>-<slot>-<n>`.
+ */
+export function podName(appName: string, hash: string, slot: number, attempt = 0): string {
+  const suffix = `-${hash.slice(0, 5)}-${slot}${attempt ? `-${attempt}` : ''}`;
   return appName.slice(0, 253 - suffix.length) + suffix;
 }
 
 /** renderPod names the template for one slot (0..replicas-1). */
-export function renderPod(template: V1Pod, appName: string, hash: string, slot: number): V1Pod {
+export function renderPod(template: V1Pod, appName: string, hash: string, slot: number, attempt = 0): V1Pod {
   const annotations = { ...(template.metadata?.annotations ?? {}), [ANNOTATION_SLOT]: String(slot) };
-  return { ...template, metadata: { ...template.metadata, name: podName(appName, hash, slot), annotations } };
+  return { ...template, metadata: { ...template.metadata, name: podName(appName, hash, slot, attempt), annotations } };
 }
 
 function renderStep(step: InitStep, options: RenderOptions): Obj {

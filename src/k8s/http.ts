@@ -15,6 +15,8 @@ export class ApiError extends Error {
 export interface HttpOptions {
   qps: number;
   burst: number;
+  /** A request without an answer this long is dropped as failed (default 30 s): a dead connection must not hang a worker. */
+  timeoutMs?: number;
   /** Called once per request with its verb and status code (0: no answer), for metrics. */
   onRequest?: (verb: string, code: number) => void;
 }
@@ -75,6 +77,7 @@ export class KubeHttp {
     this.agent.destroy();
     this.plainAgent.destroy();
     if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
   }
 
   private async send(method: string, path: string, body?: unknown, contentType = 'application/json'): Promise<http.IncomingMessage> {
@@ -87,8 +90,12 @@ export class KubeHttp {
     const payload = body === undefined ? undefined : JSON.stringify(body);
     if (payload !== undefined) Object.assign(opts.headers!, { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(payload) });
     const lib = url.protocol === 'http:' ? http : https;
+    // A watch may be quiet for its whole timeoutSeconds; past that (and a margin) its connection is dead.
+    const watchSeconds = Number(url.searchParams.get('timeoutSeconds') ?? 0);
+    const timeout = watchSeconds ? (watchSeconds + 30) * 1000 : this.options.timeoutMs ?? 30_000;
     return new Promise((resolve, reject) => {
       const req = lib.request(opts, resolve);
+      req.setTimeout(timeout, () => req.destroy(new Error(`no answer in ${timeout / 1000}s`)));
       req.on('error', (err) => {
         this.options.onRequest?.(method, 0);
         reject(new ApiError(0, 'Unreachable', `${method} ${path}: ${err.message}`));

@@ -27,6 +27,7 @@ export class LeaderElector {
   private stopped = false;
   private lastRenew = 0;
 
+  /** http should be a client of its own (its own rate limit, short timeouts): renewals must not wait behind reconcile writes. */
   constructor(private readonly http: KubeHttp, private readonly o: LeaderOptions, private readonly log: Logger) {}
 
   get isLeader(): boolean {
@@ -74,6 +75,7 @@ export class LeaderElector {
 
   private async tryAcquireOrRenew(): Promise<boolean> {
     const now = new Date();
+    const started = now.getTime(); // a renewal counts from when it was asked for, not when it was answered
     const spec = {
       holderIdentity: this.o.identity, leaseDurationSeconds: Math.round(this.o.leaseDurationMs / 1000),
       renewTime: microTime(now),
@@ -90,7 +92,7 @@ export class LeaderElector {
           apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: this.o.name, namespace: this.o.namespace },
           spec: { ...spec, acquireTime: microTime(now), leaseTransitions: 0 },
         });
-        return this.acquired();
+        return this.acquired(started);
       }
       const record = JSON.stringify(lease.spec);
       if (this.observed?.record !== record) this.observed = { record, at: this.renewedAt(lease.spec.renewTime), duration: (lease.spec.leaseDurationSeconds ?? 0) * 1000 };
@@ -101,7 +103,7 @@ export class LeaderElector {
         ...lease,
         spec: { ...lease.spec, ...spec, acquireTime: mine ? lease.spec.acquireTime : microTime(now), leaseTransitions: (lease.spec.leaseTransitions ?? 0) + (mine ? 0 : 1) },
       });
-      return this.acquired();
+      return this.acquired(started);
     } catch (err) {
       if (!(err instanceof ApiError && err.status === 409)) this.log.warn('leader election attempt failed', { error: (err as Error).message });
       return false;
@@ -126,9 +128,9 @@ export class LeaderElector {
     return Math.max(10, Math.min(this.o.retryPeriodMs, expiresIn + 10));
   }
 
-  private acquired(): boolean {
+  private acquired(started: number): boolean {
     this.leading = true;
-    this.lastRenew = Date.now();
+    this.lastRenew = started;
     return true;
   }
 }

@@ -117,6 +117,8 @@ describe('the operator, on the real control plane', () => {
       assert.match(err.message, /spec\.sidecars: Invalid value: .*startBeforeInitSteps needs native sidecars/);
       return true;
     });
+    await assert.rejects(apply(`apiVersion: helpers.dev/v1alpha1\nkind: AppWithHelpers\nmetadata: {name: ${'a'.repeat(64)}}\nspec: {app: {image: nginx}}\n`),
+      /metadata\.name: at most 63 characters/);
   });
 
   it('marks what only the operator can tell Degraded/InvalidSpec, and keeps the Pods running', async () => {

@@ -38,7 +38,7 @@ describe('WorkQueue', () => {
   it('retries a failing key with doubling backoff', async () => {
     const delays: number[] = [];
     let n = 0;
-    const q = new WorkQueue(async () => { if (++n < 4) throw new Error('boom'); }, { concurrency: 1, baseDelayMs: 5 }, (_k, _e, ms) => delays.push(ms));
+    const q = new WorkQueue(async () => { if (++n < 4) throw new Error('boom'); }, { concurrency: 1, baseDelayMs: 5 }, (_k, _e, ms) => delays.push(ms!));
     q.add('a');
     await tick(120);
     assert.deepEqual(delays, [5, 10, 20]);

@@ -39,6 +39,14 @@ describe('reconcile', () => {
     assert.deepEqual(w.calls, [`create pod shop-${app.template().hash.slice(0, 5)}-0`, 'event Normal PodCreated']);
   });
 
+  it('writes at once the first change after a settled status', async () => {
+    const settled = new RecordingWriter();
+    await reconcile('ns/shop', deps(app.object(), [aPod(app).ready().build()], settled));
+    const w = new RecordingWriter();
+    assert.equal(await reconcile('ns/shop', deps(app.object(settled.statuses[0]), [aPod(app).initDone(1).build()], w)), 'updated');
+    assert.deepEqual(w.calls, ['patch status']);
+  });
+
   it('holds an in-flux status back for STATUS_HOLD_MS, then writes it; Ready goes at once', async () => {
     const heldSince = new Map<string, number>();
     const starting = [aPod(app).initDone(0).build()];

@@ -19,8 +19,8 @@ describe('planPods', () => {
   const cases: Array<[string, AppBuilder, V1Pod[], string[]]> = [
     ['creates a Pod per missing slot', app.with({ replicas: 1 }), [], [`create shop-${h}-0 (Missing)`]],
     ['does nothing when every slot has a current Pod', app, [aPod(app).ready().build()], []],
-    ['deletes a failed Pod (its slot is refilled once it is gone)', app, [aPod(app).failed().build()], [`delete shop-${h}-0 (PodFailed)`]],
-    ['waits for a terminating Pod of the same name to go before creating it again', app, [aPod(app).terminating().build()], []],
+    ['replaces a failed Pod under the next free name', app, [aPod(app).failed().build()], [`delete shop-${h}-0 (PodFailed)`, `create shop-${h}-0-1 (Replacement)`]],
+    ['replaces a terminating Pod at once, not after its grace period', app, [aPod(app).terminating().build()], [`create shop-${h}-0-1 (Missing)`]],
     ['deletes Pods beyond the replica count', app, [aPod(app).ready().build(), aPod(app, 1).ready().build()], [`delete shop-${h}-1 (Surplus)`]],
     ['rolls: first a new Pod beside the old one', newer, [old(0)], [`create shop-${h2}-0 (Surge)`]],
     ['rolls: keeps the old Pod while the new one is not Ready', newer, [old(0), aPod(newer).initDone(0).build()], []],
@@ -39,7 +39,7 @@ describe('planPods', () => {
   it('Recreate: deletes every stale Pod first, creates only when they are gone', () => {
     const recreate = anApp().withStep('migrate', { args: ['--v2'] }).with({ updateStrategy: { type: 'Recreate' } });
     assert.deepEqual(plan(recreate, [old(0)]), [`delete shop-${h}-0 (Stale)`]);
-    assert.deepEqual(plan(recreate, [aPod(app).ready().terminating().build()]), []);
+    assert.deepEqual(plan(recreate, [aPod(app).ready().terminating().build()]), [], 'not while an old Pod is still terminating');
     assert.deepEqual(plan(recreate, []), [`create shop-${h2}-0 (Missing)`]);
   });
 
