@@ -39,11 +39,12 @@ export interface AwhRow {
   restarts: string;
 }
 
-/** awhRow is what `kubectl get awh NAME` prints, column by column. */
+/** awhRow is what `kubectl get awh NAME` prints, column by column (<none> where a column is still empty). */
 export async function awhRow(cluster: ControlPlane, ns: string, name: string): Promise<AwhRow | undefined> {
-  const out = (await cluster.kubectl(['get', 'awh', '-n', ns, name, '--no-headers', '--ignore-not-found'])).trim();
+  const columns = 'STATUS:.status.podStatus,READY:.status.ready,INIT:.status.initProgress,SIDECARS:.status.sidecarsReady,RESTARTS:.status.restarts';
+  const out = (await cluster.kubectl(['get', 'awh', '-n', ns, name, '--no-headers', '--ignore-not-found', '-o', `custom-columns=${columns}`])).trim();
   if (!out) return undefined;
-  const [, status, ready, init, sidecars, restarts] = out.split(/\s+/);
+  const [status, ready, init, sidecars, restarts] = out.split(/\s+/);
   return { status, ready, init, sidecars, restarts };
 }
 
