@@ -105,9 +105,15 @@ export class KubeHttp {
   }
 
   /** take waits for a token: QPS refill, burst capacity, first come first served. */
+  /**
+   * take waits for a token. A low-priority request (an Event) also leaves half the burst in the
+   * bucket for normal ones, so during a burst of work Events wait until it is over: they are for
+   * people, and never worth delaying a Pod or a status.
+   */
   private take(priority: 'normal' | 'low' = 'normal'): Promise<void> {
     this.refill();
-    if (this.tokens >= 1 && this.waiters.length === 0 && (priority === 'normal' || this.lowWaiters.length === 0)) {
+    const free = priority === 'normal' ? this.waiters.length === 0 : this.waiters.length === 0 && this.lowWaiters.length === 0 && this.tokens >= 1 + this.reserve;
+    if (this.tokens >= 1 && free) {
       this.tokens -= 1;
       return Promise.resolve();
     }
@@ -123,15 +129,24 @@ export class KubeHttp {
     this.last = now;
   }
 
+  private get reserve(): number {
+    return Math.floor(this.options.burst / 2);
+  }
+
   private schedule(): void {
     if (this.timer) return;
-    const wait = Math.max(1, Math.ceil(((1 - this.tokens) / this.options.qps) * 1000));
+    const need = this.waiters.length ? 1 : 1 + this.reserve;
+    const wait = Math.max(1, Math.ceil(((need - this.tokens) / this.options.qps) * 1000));
     this.timer = setTimeout(() => {
       this.timer = undefined;
       this.refill();
-      while (this.tokens >= 1 && (this.waiters.length || this.lowWaiters.length)) {
+      while (this.tokens >= 1 && this.waiters.length) {
         this.tokens -= 1;
-        (this.waiters.shift() ?? this.lowWaiters.shift())!();
+        this.waiters.shift()!();
+      }
+      while (this.tokens >= 1 + this.reserve && this.lowWaiters.length) {
+        this.tokens -= 1;
+        this.lowWaiters.shift()!();
       }
       if (this.waiters.length || this.lowWaiters.length) this.schedule();
     }, wait);

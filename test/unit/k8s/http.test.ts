@@ -39,6 +39,19 @@ describe('KubeHttp', () => {
     assert.deepEqual(seen, ['/normal-1', '/normal-2', '/normal-3', '/event-1', '/event-2']);
   }));
 
+  it('keeps half the burst for normal requests: an Event waits out a burst of work', () => withServer(async (client, seen) => {
+    const c = client(10, 4);
+    const t0 = Date.now();
+    await c.request('POST', '/event-at-rest', {}, 'application/json', 'low');
+    assert.ok(Date.now() - t0 < 50, 'at rest an Event goes at once');
+    await Promise.all([c.request('POST', '/n1'), c.request('POST', '/n2'), c.request('POST', '/n3')]);
+    const t1 = Date.now();
+    await c.request('POST', '/event-after-burst', {}, 'application/json', 'low');
+    const waited = Date.now() - t1;
+    assert.ok(waited >= 150, `after the burst the Event waited ${waited} ms for the bucket to refill past the reserve`);
+    assert.deepEqual(seen, ['/event-at-rest', '/n1', '/n2', '/n3', '/event-after-burst']);
+  }));
+
   it('turns a non-2xx answer into an ApiError that says whether retrying helps', () => withServer(async (client) => {
     await assert.rejects(client(10, 10).request('GET', '/gone'), (err: ApiError) => err.status === 410 && err.reason === 'Expired' && !err.retryable && /410 too old resource version/.test(err.message));
   }));
