@@ -89,9 +89,23 @@ async function converge(http: KubeHttp, kind: 'rs' | 'awh', n: number, ns: strin
     const pod = [...tracker.podReady].find(([p]) => p.startsWith(`${app}-`));
     return pod ? at - pod[1] : NaN;
   }).filter((l) => !Number.isNaN(l));
-  await sleep(2000); // later writes (a last status patch) still belong to this run
-  const writes = countWrites(audit, kind === 'rs' ? RS_USER : OPERATOR_USER, start, new Date());
+  const writes = await settledWrites(audit, kind === 'rs' ? RS_USER : OPERATOR_USER, start);
   return { seconds: (done - start.getTime()) / 1000, readyAt: [...tracker.podReady.values()].map((t) => (t - start.getTime()) / 1000).sort((a, b) => a - b), lags, writesPerObject: writes.total / n, writes: writes.byResource };
+}
+
+/**
+ * settledWrites counts a controller's writes since start once they have stopped for 3 s, so the
+ * writes that trail convergence (a last status, Events sent after the burst) count too.
+ */
+async function settledWrites(audit: string, user: string, start: Date): Promise<ReturnType<typeof countWrites>> {
+  let last = countWrites(audit, user, start);
+  for (let quiet = 0, waited = 0; quiet < 3 && waited < 120; waited++) {
+    await sleep(1000);
+    const now = countWrites(audit, user, start);
+    quiet = now.total === last.total ? quiet + 1 : 0;
+    last = now;
+  }
+  return last;
 }
 
 const pct = (sorted: number[], q: number) => Math.round(sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * q))]);
