@@ -169,7 +169,7 @@ export class AppWithHelpersOperator extends Operator {
       if (t && t.exitCode === 0 && t.startedAt && t.finishedAt && !this.stepsSeen.has(seenKey)) {
         this.stepsSeen.add(seenKey);
         const seconds = (Date.parse(String(t.finishedAt)) - Date.parse(String(t.startedAt))) / 1000;
-        if (Number.isFinite(seconds) && seconds >= 0) this.metrics.initStepSeconds.observe({ namespace, appwithhelpers: app }, seconds);
+        if (Number.isFinite(seconds) && seconds >= 0) this.metrics.initStepSeconds.observe({ namespace }, seconds);
       }
     }
     const restarts = [...(this.podsByApp.get(`${namespace}/${app}`)?.values() ?? [])]

@@ -117,7 +117,8 @@ describe('installing and running the operator', () => {
       await cluster.kubectl(['wait', '-n', ns, '--for=condition=Ready', 'awh/one', 'awh/two', 'awh/three', '--timeout=60s']);
       const metrics = (await get(portA, '/metrics')).body;
       assert.match(metrics, /appwithhelpers_reconcile_total\{result="updated"\} \d+/);
-      assert.match(metrics, /appwithhelpers_init_step_duration_seconds_count\{namespace="ha",appwithhelpers="one"\} 1/);
+      assert.match(metrics, /appwithhelpers_init_step_duration_seconds_count\{namespace="ha"\} 3/);
+      assert.match(metrics, /appwithhelpers_sidecar_restarts\{namespace="ha",appwithhelpers="one"\} 0/);
       assert.match(metrics, /appwithhelpers_leader 1/);
       assert.deepEqual([(await get(portA, '/healthz')).code, (await get(portA, '/readyz')).body], [200, 'ok: leading, caches synced']);
 
