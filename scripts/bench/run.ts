@@ -160,6 +160,14 @@ async function main(): Promise<void> {
   const startOperator = () => new OperatorProcess('operator', ['--probe-port=0', `--qps=${qps}`, `--burst=${burst}`, '--log-level=info'],
     cluster.userKubeconfig(OPERATOR_USER), 'built', ['--expose-gc', '--require', path.join(__dirname, 'heap-probe.js')]);
   let op: OperatorProcess | undefined;
+  const interrupt = async () => {
+    say('interrupted: stopping the operator and the control plane');
+    op?.kill('SIGKILL');
+    await cluster.stop();
+    process.exit(130);
+  };
+  process.once('SIGINT', () => void interrupt());
+  process.once('SIGTERM', () => void interrupt());
   try {
     await cluster.kubectl(['apply', '-f', path.join(__dirname, '../../crds')]);
     await cluster.kubectl(['wait', '--for=condition=Established', 'crd/appwithhelpers.helpers.dev', '--timeout=30s']);
