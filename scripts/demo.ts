@@ -7,6 +7,7 @@ import { spawn } from 'node:child_process';
 import { openSync } from 'node:fs';
 import * as path from 'node:path';
 import { ControlPlane, sleep } from '../test/cluster/control-plane';
+import { installCrd } from '../test/cluster/install-crd';
 
 const root = path.join(__dirname, '..');
 
@@ -31,8 +32,7 @@ async function main(): Promise<void> {
 
   try {
     console.log(`2/4 Installing the AppWithHelpers CRD (${elapsed()})`);
-    await cluster.kubectl(['apply', '-f', path.join(root, 'crds')]);
-    await cluster.kubectl(['wait', '--for=condition=Established', 'crd/appwithhelpers.helpers.dev', '--timeout=30s']);
+    await installCrd(cluster);
 
     const logFile = path.join(cluster.dir, 'logs', 'operator.log');
     console.log(`3/4 Starting the operator (logs: ${logFile})`);

@@ -14,6 +14,7 @@ import * as path from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { KubeHttp } from '../../src/k8s/http';
 import { ControlPlane, sleep } from '../../test/cluster/control-plane';
+import { installCrd } from '../../test/cluster/install-crd';
 import { OperatorProcess } from '../../test/integration/operator-process';
 import { countWrites } from './audit';
 import { renderMarkdown, renderSvg, type Results } from './report';
@@ -169,8 +170,7 @@ async function main(): Promise<void> {
   process.once('SIGINT', () => void interrupt());
   process.once('SIGTERM', () => void interrupt());
   try {
-    await cluster.kubectl(['apply', '-f', path.join(__dirname, '../../crds')]);
-    await cluster.kubectl(['wait', '--for=condition=Established', 'crd/appwithhelpers.helpers.dev', '--timeout=30s']);
+    await installCrd(cluster);
     const kc = new KubeConfig();
     kc.loadFromFile(cluster.kubeconfig);
     const http = new KubeHttp(kc, { qps: 5000, burst: 5000 });

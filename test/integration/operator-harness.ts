@@ -1,16 +1,10 @@
-import * as path from 'node:path';
 import { AppWithHelpersOperator } from '../../src/controller/operator';
 import { createLogger } from '../../src/obs/logger';
 import { Metrics } from '../../src/obs/metrics';
 import { parseSettings } from '../../src/settings';
 import { ControlPlane, sleep } from '../cluster/control-plane';
 
-export const crdDir = path.join(__dirname, '../../crds');
-
-export async function installCrd(cluster: ControlPlane): Promise<void> {
-  await cluster.kubectl(['apply', '-f', crdDir]);
-  await cluster.kubectl(['wait', '--for=condition=Established', 'crd/appwithhelpers.helpers.dev', '--timeout=30s']);
-}
+export { installCrd } from '../cluster/install-crd';
 
 export interface RunningOperator {
   operator: AppWithHelpersOperator;
