@@ -45,8 +45,6 @@ export class Informer<T extends Meta> {
   private backoffMs = 0;
   private resolveSynced!: () => void;
   readonly synced = new Promise<void>((resolve) => (this.resolveSynced = resolve));
-  relists = 0;
-  watchRestarts = 0;
 
   constructor(private readonly o: InformerOptions<T>) {}
 
@@ -108,7 +106,6 @@ export class Informer<T extends Meta> {
       cont = page.metadata.continue ?? '';
       rv = page.metadata.resourceVersion;
     } while (cont);
-    this.relists++;
     for (const [key, old] of this.cache) if (!seen.has(key)) { this.cache.delete(key); this.notify(old, true); }
     for (const [key, obj] of seen) {
       const old = this.cache.get(key);
@@ -125,7 +122,6 @@ export class Informer<T extends Meta> {
       watch: '1', allowWatchBookmarks: 'true', resourceVersion: this.resourceVersion, timeoutSeconds: String(240 + Math.floor(Math.random() * 120)),
     }));
     this.current = res;
-    this.watchRestarts++;
     this.o.onWatch?.();
     await new Promise<void>((resolve, reject) => {
       let buffer = '';

@@ -75,7 +75,7 @@ export async function reconcile(key: string, d: ReconcileDeps): Promise<Outcome>
   }
 
   const status = deriveStatus({
-    generation: app.metadata.generation, parsed, pods: d.podsOf(key).filter((p) => isControlledBy(p, app.metadata.uid)),
+    generation: app.metadata.generation, parsed, pods,
     hash: template?.hash, sidecarMode: mode, failure, previous: app.status, now,
   });
   events.push(...transitionEvents(app.status, status));
