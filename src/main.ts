@@ -59,6 +59,7 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => void stop('SIGINT'));
 
   try {
+    await operator.preflight(elector ? { namespace: settings.leaseNamespace } : undefined);
     if (elector) {
       log.info('waiting for the leader Lease', { lease: `${settings.leaseNamespace}/${settings.leaseName}`, identity: settings.identity });
       await elector.run(() => fail('lost the leader Lease; exiting so a fresh start can compete for it', 1));

@@ -36,6 +36,8 @@ const sources: Record<keyof Settings, [flag: string, env: string]> = {
   identity: ['--identity', 'POD_NAME'],
 };
 
+const BOOLEAN_FLAGS = new Set(['leaderElect']);
+
 /** parseSettings reads flags (--name=value or --name value) and the environment; throws one clear line. */
 export function parseSettings(argv: string[], env: NodeJS.ProcessEnv): Settings {
   const raw: Record<string, string | undefined> = {};
@@ -44,7 +46,8 @@ export function parseSettings(argv: string[], env: NodeJS.ProcessEnv): Settings 
     const [flag, inline] = argv[i].split(/=(.*)/s, 2);
     const key = flags.get(flag);
     if (!key) throw new Error(`unknown flag ${flag}; known flags: ${[...flags.keys()].join(', ')}`);
-    const value = inline ?? argv[++i];
+    // As Go's flag package: a bare boolean flag is true, and never takes the next argument.
+    const value = inline ?? (BOOLEAN_FLAGS.has(key) ? 'true' : argv[++i]);
     if (value === undefined) throw new Error(`flag ${flag} needs a value`);
     raw[key] = value;
   }

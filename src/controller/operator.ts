@@ -2,8 +2,9 @@ import Operator from '@dot-i/k8s-operator';
 import type { V1Pod } from '@kubernetes/client-node';
 import { ANNOTATION_SIDECARS, GROUP, KIND, LABEL_MANAGED_BY, MANAGER, PLURAL, VERSION } from '../api/constants';
 import type { AppWithHelpers } from '../api/schema';
+import { checkAccess, rightsNeeded } from '../k8s/access';
 import { KubeClient } from '../k8s/client';
-import { KubeHttp } from '../k8s/http';
+import { ApiError, KubeHttp } from '../k8s/http';
 import type { Logger } from '../obs/logger';
 import { Metrics } from '../obs/metrics';
 import type { Settings } from '../settings';
@@ -29,6 +30,7 @@ export class AppWithHelpersOperator extends Operator {
   private readonly expectations = new Expectations();
   private readySince?: Date;
   private readonly stepsSeen = new Set<string>();
+  private version?: Awaited<ReturnType<KubeClient['serverVersion']>>;
 
   constructor(private readonly settings: Settings, private readonly log: Logger, private readonly metrics = new Metrics(),
     onRequest?: (verb: string, code: number) => void) {
@@ -55,11 +57,25 @@ export class AppWithHelpersOperator extends Operator {
     return this.queue?.depth ?? 0;
   }
 
+  /**
+   * preflight meets the API server and checks every right the operator will use, so a wrong
+   * kubeconfig ends start-up with one clear error instead of 403s retried forever.
+   */
+  async preflight(lease?: { namespace: string }): Promise<void> {
+    const client = new KubeClient(this.http);
+    this.version = await client.serverVersion().catch((err) => {
+      if (err instanceof ApiError && err.status === 401) throw new Error(`the API server at ${this.http.server} refused the kubeconfig's credentials (401 Unauthorized): check its token or client certificate`);
+      throw err;
+    });
+    this.log.info('connected', { server: this.http.server, kubernetes: this.version.gitVersion });
+    await checkAccess(this.http, rightsNeeded(this.settings.namespaces, lease));
+  }
+
   protected async init(): Promise<void> {
     const http = this.http;
     const client = new KubeClient(http);
-    const version = await client.serverVersion();
-    this.log.info('connected', { server: http.server, kubernetes: version.gitVersion });
+    if (!this.version) await this.preflight();
+    const version = this.version!;
 
     const deps: ReconcileDeps = {
       getApp: (key) => this.appInformers.map((i) => i.get(key)).find(Boolean),

@@ -1,9 +1,10 @@
 import { strict as assert } from 'node:assert';
 import { execFile } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import * as http from 'node:http';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
+import { parse, stringify } from 'yaml';
 import { freePort, sleep } from '../cluster/control-plane';
 import { testCluster } from './cluster-hooks';
 import { createNamespace } from './kube-helpers';
@@ -162,10 +163,28 @@ describe('installing and running the operator', () => {
     const bad: Array<[string, string[], string, RegExp]> = [
       ['a malformed setting', ['--concurrency=lots'], '', /^appwithhelpers-operator: invalid setting --concurrency \(CONCURRENCY="lots"\): .*\n$/],
       ['an unreachable API server', ['--probe-port=0'], 'unreachable', /^appwithhelpers-operator: could not start: GET \/version: connect ECONNREFUSED 127\.0\.0\.1:1\n$/],
+      ['a kubeconfig without rights', ['--probe-port=0', '--namespaces=shop'], 'no-rights',
+        /^appwithhelpers-operator: could not start: nobody may not list appwithhelpers\.helpers\.dev in namespace shop; watch appwithhelpers\.helpers\.dev in namespace shop; patch appwithhelpers\/status\.helpers\.dev in namespace shop \(and 5 more\): grant the operator's RBAC \(the Helm chart's ClusterRole and Role\) to this identity\n$/],
+      ['a kubeconfig with rights but not to the Lease', ['--probe-port=0', '--namespaces=shop', '--leader-elect', '--lease-namespace=ops'], 'no-lease',
+        /^appwithhelpers-operator: could not start: lease-less may not get leases\.coordination\.k8s\.io in namespace ops; create leases\.coordination\.k8s\.io in namespace ops; update leases\.coordination\.k8s\.io in namespace ops: grant .*\n$/],
+      ['a kubeconfig whose token is refused', ['--probe-port=0'], 'bad-token', /^appwithhelpers-operator: could not start: the API server at https:\/\/127\.0\.0\.1:\d+ refused the kubeconfig's credentials \(401 Unauthorized\): check its token or client certificate\n$/],
     ];
     for (const [what, args, kubeconfig, message] of bad) {
       it(`exits non-zero with one clear line on ${what}`, async () => {
-        let file = testCluster().kubeconfig;
+        const cluster = testCluster();
+        let file = cluster.kubeconfig;
+        if (kubeconfig === 'no-rights') file = cluster.userKubeconfig('nobody', 'no-group');
+        if (kubeconfig === 'no-lease') {
+          file = cluster.userKubeconfig('lease-less', 'no-group');
+          const rules = Object.entries(parse(readFileSync(path.join(__dirname, 'golden/rbac-rules.yaml'), 'utf8')) as Record<string, unknown>)
+            .find(([kind]) => kind.startsWith('ClusterRole/'))![1];
+          await cluster.kubectl(['apply', '-f', '-'], stringify({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: 'lease-less' }, rules }));
+          await cluster.kubectl(['create', 'clusterrolebinding', 'lease-less', '--clusterrole=lease-less', '--user=lease-less']);
+        }
+        if (kubeconfig === 'bad-token') {
+          file = path.join(cluster.dir, 'bad-token.kubeconfig');
+          writeFileSync(file, `apiVersion: v1\nkind: Config\ncurrent-context: x\nclusters: [{name: x, cluster: {server: "${cluster.server}", certificate-authority: "${cluster.pki.caCert}"}}]\nusers: [{name: x, user: {token: not-a-token}}]\ncontexts: [{name: x, context: {cluster: x, user: x}}]\n`);
+        }
         if (kubeconfig === 'unreachable') {
           file = path.join(testCluster().dir, 'unreachable.kubeconfig');
           writeFileSync(file, 'apiVersion: v1\nkind: Config\ncurrent-context: x\nclusters: [{name: x, cluster: {server: "https://127.0.0.1:1", insecure-skip-tls-verify: true}}]\nusers: [{name: x, user: {token: t}}]\ncontexts: [{name: x, context: {cluster: x, user: x}}]\n');

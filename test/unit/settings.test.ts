@@ -11,6 +11,11 @@ describe('parseSettings', () => {
     const s = parseSettings(['--leader-elect=true'], { POD_NAMESPACE: 'ops', POD_NAME: 'op-1' });
     assert.deepEqual([s.leaderElect, s.leaseNamespace, s.identity], [true, 'ops', 'op-1']);
   });
+  it('reads a bare boolean flag as true, as Go flags do, without taking the next argument', () => {
+    const s = parseSettings(['--leader-elect', '--lease-namespace=ops'], {});
+    assert.deepEqual([s.leaderElect, s.leaseNamespace], [true, 'ops']);
+    assert.equal(parseSettings(['--leader-elect=false'], { LEADER_ELECT: 'true' }).leaderElect, false);
+  });
   it('reads flags over the environment', () => {
     const s = parseSettings(['--qps=50', '--namespaces', 'a, b'], { KUBE_API_QPS: '10', CONCURRENCY: '8' });
     assert.deepEqual([s.qps, s.concurrency, s.namespaces], [50, 8, ['a', 'b']]);
