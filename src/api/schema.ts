@@ -15,6 +15,25 @@ const cel = (...rules: Array<{ rule: string; message: string; fieldPath?: string
 const dnsLabel = z.string().min(1).max(63)
   .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be a DNS label: lowercase letters, digits and "-", starting and ending with a letter or digit');
 
+const absolutePath = z.string().min(1).max(4096).regex(/^\//, 'must be an absolute path');
+
+/** A port name as a Pod takes it (IANA_SVC_NAME): what a Service's targetPort or a probe can refer to. */
+const portName = z.string().max(15)
+  .regex(/^(?=.*[a-z])(?!.*--)[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be a port name: at most 15 lowercase letters, digits and "-", with at least one letter, starting and ending with a letter or digit, no "--"');
+
+/** A label or annotation key as the API server takes it: [DNS subdomain "/"] name, the name at most 63 characters. */
+function isQualifiedName(key: string): boolean {
+  const slash = key.lastIndexOf('/');
+  const prefix = slash < 0 ? undefined : key.slice(0, slash);
+  const name = key.slice(slash + 1);
+  const prefixOk = prefix === undefined || (prefix.length <= 253 && /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/.test(prefix));
+  return prefixOk && name.length <= 63 && /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/.test(name);
+}
+/** Keys are the operator's own check: a CRD schema cannot constrain map keys, and a CEL rule over an unbounded map costs too much. */
+const qualifiedName = z.string().refine(isQualifiedName, 'must be a qualified name: an optional DNS subdomain and "/", then at most 63 letters, digits, "-", "_" or ".", starting and ending with a letter or digit');
+const labelValue = z.string().max(63)
+  .regex(/^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/, 'must be a label value: empty, or at most 63 letters, digits, "-", "_" or ".", starting and ending with a letter or digit');
+
 /** The core/v1 Container fields the operator reads; every other field passes through untouched. */
 const containerFields = {
   name: dnsLabel,
@@ -25,8 +44,8 @@ const containerFields = {
   terminationMessagePolicy: z.string().optional(),
   resources: z.looseObject({}).optional(),
   securityContext: z.looseObject({}).optional(),
-  volumeMounts: z.array(z.looseObject({ name: z.string(), mountPath: z.string() })).optional(),
-  ports: z.array(z.looseObject({ containerPort: z.number().int().min(1).max(65535) })).optional(),
+  volumeMounts: z.array(z.looseObject({ name: z.string(), mountPath: absolutePath })).optional(),
+  ports: z.array(z.looseObject({ containerPort: z.number().int().min(1).max(65535), name: portName.optional() })).optional(),
 };
 
 export const appContainerSchema = z.looseObject({
@@ -74,7 +93,7 @@ export const sidecarSchema = z.looseObject({
 
 export const sharedVolumeSchema = z.object({
   name: dnsLabel.describe('Volume name; must not repeat a name in volumes.'),
-  mountPath: z.string().min(1).max(4096).regex(/^\//, 'must be an absolute path').describe('Where every container mounts it.'),
+  mountPath: absolutePath.describe('Where every container mounts it.'),
 }).describe('An emptyDir mounted at the same path in the app, every init step and every sidecar.');
 
 export const SPEC_RULES = [
@@ -83,6 +102,7 @@ export const SPEC_RULES = [
   { rule: '!has(self.initSteps) || !has(self.sidecars) || self.sidecars.all(s, !self.initSteps.exists(i, i.name == s.name))', fieldPath: '.sidecars', message: 'names must be unique across app, initSteps and sidecars: a sidecar has an init step\'s name' },
   { rule: '!has(self.sharedVolumes) || !has(self.volumes) || self.sharedVolumes.all(s, !self.volumes.exists(v, v.name == s.name))', fieldPath: '.sharedVolumes', message: 'sharedVolumes names must not repeat names in volumes' },
   { rule: 'self.sidecarMode != \'Classic\' || !has(self.sidecars) || self.sidecars.all(s, !has(s.startBeforeInitSteps) || !s.startBeforeInitSteps)', fieldPath: '.sidecars', message: 'startBeforeInitSteps needs native sidecars: it is invalid with sidecarMode Classic' },
+  { rule: '!has(self.sharedVolumes) || self.sharedVolumes.all(a, self.sharedVolumes.exists_one(b, b.mountPath == a.mountPath))', fieldPath: '.sharedVolumes', message: 'sharedVolumes need distinct mountPaths: each is mounted in every container' },
 ];
 
 const byName = { 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['name'] };
@@ -106,8 +126,8 @@ export const specSchema = z.object({
   }).optional().describe('Defaults for every init step and sidecar that does not set its own.'),
   podTemplate: z.object({
     metadata: z.object({
-      labels: z.record(z.string(), z.string()).optional().describe('Labels added to every Pod.'),
-      annotations: z.record(z.string(), z.string()).optional().describe('Annotations added to every Pod.'),
+      labels: z.record(qualifiedName, labelValue).optional().describe('Labels added to every Pod.'),
+      annotations: z.record(qualifiedName, z.string()).optional().describe('Annotations added to every Pod.'),
     }).optional().describe('Labels and annotations for the Pods.'),
     spec: z.looseObject({}).meta(core('PodSpec')).optional()
       .describe('PodSpec fields other than containers, initContainers and volumes (those come from app, initSteps, sidecars and volumes).'),
@@ -137,7 +157,11 @@ export function parseSpec(raw: unknown): ParsedSpec {
 }
 
 function describeIssue(issue: z.core.$ZodIssue): string {
-  const where = ['spec', ...issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : String(p)))].join('.').replace(/\.\[/g, '[');
+  // A bad map key is named the way the API server names one: the map's path, then the key.
+  const key = issue.code === 'invalid_key' ? issue.path[issue.path.length - 1] : undefined;
+  const path = key === undefined ? issue.path : issue.path.slice(0, -1);
+  const where = ['spec', ...path.map((p) => (typeof p === 'number' ? `[${p}]` : String(p)))].join('.').replace(/\.\[/g, '[');
+  if (issue.code === 'invalid_key') return `${where}: key "${String(key)}" ${issue.issues[0]?.message ?? issue.message}`;
   return `${where}: ${issue.message}`;
 }
 
@@ -168,17 +192,24 @@ function crossFieldErrors(spec: AppSpec): string[] {
     if (s.startBeforeInitSteps && spec.sidecarMode === 'Classic') errors.push(`${at}.startBeforeInitSteps: ${SPEC_RULES[4].message}`);
   });
   const volumeNames = new Set((spec.volumes ?? []).map((v) => v.name));
-  (spec.sharedVolumes ?? []).forEach((v, i) => {
+  const shared = spec.sharedVolumes ?? [];
+  shared.forEach((v, i) => {
     if (volumeNames.has(v.name)) errors.push(`spec.sharedVolumes[${i}].name: ${SPEC_RULES[3].message} ("${v.name}")`);
+    const first = shared.findIndex((w) => w.mountPath === v.mountPath);
+    if (first < i) errors.push(`spec.sharedVolumes[${i}].mountPath: ${SPEC_RULES[5].message} ("${v.mountPath}" is also spec.sharedVolumes[${first}])`);
   });
-  const containers: Array<[string, { name: string; volumeMounts?: Array<{ name: string }>; ports?: Array<{ containerPort: number; protocol?: unknown }> }]> = [
+  const containers: Array<[string, { name: string; volumeMounts?: Array<{ name: string; mountPath: string }>; ports?: Array<{ containerPort: number; protocol?: unknown }> }]> = [
     ['spec.app', spec.app], ...steps.map((s, i) => [`spec.initSteps[${i}]`, s] as [string, typeof s]), ...sidecars.map((s, i) => [`spec.sidecars[${i}]`, s] as [string, typeof s]),
   ];
   // The guide's "shared volume issues": a mount of a volume the Pod does not have.
-  const mountable = new Set([...volumeNames, ...(spec.sharedVolumes ?? []).map((v) => v.name)]);
+  const mountable = new Set([...volumeNames, ...shared.map((v) => v.name)]);
   for (const [at, c] of containers) {
-    (c.volumeMounts ?? []).forEach((m, j) => {
+    const mounts = c.volumeMounts ?? [];
+    mounts.forEach((m, j) => {
       if (!mountable.has(m.name)) errors.push(`${at}.volumeMounts[${j}].name: no volume named "${m.name}" in volumes or sharedVolumes`);
+      // Every sharedVolume this container does not mount by name is added at its mountPath; two mounts on one path make the Pod invalid.
+      const clash = shared.find((v) => v.mountPath === m.mountPath && !mounts.some((n) => n.name === v.name));
+      if (clash) errors.push(`${at}.volumeMounts[${j}].mountPath: "${m.mountPath}" is where sharedVolume "${clash.name}" is mounted in every container; mount "${m.name}" elsewhere`);
     });
   }
   // The guide's "network connectivity issues": the app and its sidecars share one network namespace.

@@ -14,6 +14,7 @@ describe('parseSpec', () => {
     ['an http wait with its own image', { app, initSteps: [{ name: 'api', image: 'curl', waitFor: { http: { url: 'http://api:8080/healthz' } } }] }],
     ['a native sidecar started before the steps', { app, sidecarMode: 'Native', sidecars: [{ name: 'proxy', image: 'envoy', startBeforeInitSteps: true }] }],
     ['an init step on the app\'s port (it has finished before the app starts)', { app: { ...app, ports: [{ containerPort: 80 }] }, initSteps: [{ name: 's', image: 'x', ports: [{ containerPort: 80 }] }] }],
+    ['labels and annotations with prefixes', { app, podTemplate: { metadata: { labels: { 'example.com/team': 'web_1', empty: '' }, annotations: { 'example.com/note': 'any text: at all' } } } }],
     ['a mount of a sharedVolume', { app: { ...app, volumeMounts: [{ name: 'data', mountPath: '/d' }] }, sharedVolumes: [{ name: 'data', mountPath: '/d' }] }],
     ['fields newer than client-node knows, kept as they are', { app: { ...app, resizePolicy: [{ resourceName: 'cpu', restartPolicy: 'NotRequired' }] }, podTemplate: { spec: { resources: { limits: { cpu: '1' } } } } }],
   ];
@@ -57,6 +58,14 @@ describe('parseSpec', () => {
     ['a mount of a volume the Pod does not have', { app, sidecars: [{ name: 'log', image: 'x', volumeMounts: [{ name: 'logs', mountPath: '/l' }] }] }, /^spec\.sidecars\[0\]\.volumeMounts\[0\]\.name: no volume named "logs" in volumes or sharedVolumes/],
     ['two long-running containers on one port', { app: { ...app, ports: [{ containerPort: 8080 }] }, sidecars: [{ name: 'proxy', image: 'x', ports: [{ containerPort: 8080 }] }] }, /^spec\.sidecars\[0\]\.ports\[0\]: port 8080\/TCP is also declared by spec\.app \(web\); containers in a Pod share one network namespace/],
     ['an init step with a restartPolicy', { app, initSteps: [{ name: 's', image: 'x', restartPolicy: 'Always' }] }, /declare long-running helpers under sidecars/],
+    ['an empty mountPath', { app: { ...app, volumeMounts: [{ name: 'd', mountPath: '' }] }, volumes: [{ name: 'd', emptyDir: {} }] }, /^spec\.app\.volumeMounts\[0\]\.mountPath: Too small/],
+    ['a relative mountPath', { app, sidecars: [{ name: 'log', image: 'x', volumeMounts: [{ name: 'd', mountPath: 'logs' }] }], volumes: [{ name: 'd', emptyDir: {} }] }, /^spec\.sidecars\[0\]\.volumeMounts\[0\]\.mountPath: must be an absolute path/],
+    ['a mount on the path of a sharedVolume', { app: { ...app, volumeMounts: [{ name: 'd', mountPath: '/logs' }] }, volumes: [{ name: 'd', emptyDir: {} }], sharedVolumes: [{ name: 'logs', mountPath: '/logs' }] }, /^spec\.app\.volumeMounts\[0\]\.mountPath: "\/logs" is where sharedVolume "logs" is mounted in every container/],
+    ['two sharedVolumes on one path', { app, sharedVolumes: [{ name: 'a', mountPath: '/s' }, { name: 'b', mountPath: '/s' }] }, /^spec\.sharedVolumes\[1\]\.mountPath: sharedVolumes need distinct mountPaths/],
+    ['a port name a Pod refuses', { app: { ...app, ports: [{ containerPort: 80, name: 'Web_Port' }] } }, /^spec\.app\.ports\[0\]\.name: must be a port name/],
+    ['a label key a Pod refuses', { app, podTemplate: { metadata: { labels: { 'team name': 'web' } } } }, /^spec\.podTemplate\.metadata\.labels: key "team name" must be a qualified name/],
+    ['a label value a Pod refuses', { app, podTemplate: { metadata: { labels: { team: 'web team' } } } }, /^spec\.podTemplate\.metadata\.labels\.team: must be a label value/],
+    ['an annotation key a Pod refuses', { app, podTemplate: { metadata: { annotations: { '-x/y': 'z' } } } }, /^spec\.podTemplate\.metadata\.annotations: key "-x\/y" must be a qualified name/],
   ];
   for (const [name, spec, message] of invalid) {
     it(`refuses ${name}, naming the field`, () => {
