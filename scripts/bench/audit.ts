@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 
 const WRITES = new Set(['create', 'update', 'patch', 'delete', 'deletecollection']);
+const REVIEWS = new Set(['selfsubjectaccessreviews', 'selfsubjectreviews']);
 
 export interface AuditCount {
   total: number;
@@ -14,6 +15,7 @@ export function countWrites(file: string, user: string, from: Date, to: Date = n
     if (!line || !line.includes(user)) continue;
     const e = JSON.parse(line) as { stage: string; verb: string; user: { username: string }; requestReceivedTimestamp: string; objectRef?: { resource?: string; subresource?: string } };
     if (e.stage !== 'ResponseComplete' || e.user.username !== user || !WRITES.has(e.verb)) continue;
+    if (REVIEWS.has(e.objectRef?.resource ?? '')) continue; // a review is a question: nothing is stored
     const at = Date.parse(e.requestReceivedTimestamp);
     if (at < from.getTime() || at >= to.getTime()) continue;
     const what = `${e.verb} ${e.objectRef?.resource ?? '?'}${e.objectRef?.subresource ? `/${e.objectRef.subresource}` : ''}`;

@@ -30,12 +30,15 @@ interface WatchEvent<T> {
 }
 
 const PAGE = 500;
+const FIRST_BACKOFF_MS = 500;
+const MAX_BACKOFF_MS = 30_000;
+const HEALTHY_WATCH_MS = 10_000;
 
 /**
  * Informer keeps a cache of one collection: it lists once, then watches from the list's
  * resourceVersion. When a watch ends it resumes from the last resourceVersion it saw (bookmarks
- * keep that fresh); only 410 Gone makes it list again. Errors back off from 0.5 s to 30 s and
- * never end the process.
+ * keep that fresh); only 410 Gone makes it list again. Errors, and watches that close at once, back
+ * off from 0.5 s to 30 s (afresh after a watch that stayed open 10 s) and never end the process.
  */
 export class Informer<T extends Meta> {
   private readonly cache = new Map<Key, T>();
@@ -43,6 +46,8 @@ export class Informer<T extends Meta> {
   private stopped = false;
   private current?: { destroy: () => void };
   private backoffMs = 0;
+  /** When the current watch was opened (0: none open yet). */
+  private openedAt = 0;
   private resolveSynced!: () => void;
   readonly synced = new Promise<void>((resolve) => (this.resolveSynced = resolve));
 
@@ -73,8 +78,12 @@ export class Informer<T extends Meta> {
     while (!this.stopped) {
       try {
         if (!this.resourceVersion) await this.relist();
+        this.openedAt = 0;
         await this.watch();
-        this.backoffMs = 0;
+        // A watch that ended on its own after a healthy while is renewed at once; one that ends
+        // as soon as it opens (a server shutting down, a proxy) backs off like a failure.
+        if (this.healthy()) this.backoffMs = 0;
+        else await this.backOff('watch closed early');
       } catch (err) {
         if (this.stopped) return;
         if (err instanceof ApiError && err.status === 410) {
@@ -82,11 +91,28 @@ export class Informer<T extends Meta> {
           this.resourceVersion = '';
           continue;
         }
-        this.backoffMs = Math.min(30_000, this.backoffMs ? this.backoffMs * 2 : 500);
-        this.o.log.warn('watch failed, retrying', { path: this.o.path, error: (err as Error).message, retryInMs: this.backoffMs });
-        await sleep(this.backoffMs);
+        // A watch that broke after a healthy while starts its backoff afresh.
+        if (this.healthy()) this.backoffMs = 0;
+        // A server that says when to come back (429 while its storage initializes) is taken at its word.
+        if (err instanceof ApiError && err.retryAfterMs !== undefined) {
+          this.o.log.info('API server busy, retrying when it asked', { path: this.o.path, error: err.message, retryInMs: err.retryAfterMs });
+          await sleep(Math.max(100, err.retryAfterMs));
+          continue;
+        }
+        await this.backOff((err as Error).message);
       }
     }
+  }
+
+  /** healthy: the last watch stayed open long enough to count as working. */
+  private healthy(): boolean {
+    return this.openedAt > 0 && Date.now() - this.openedAt >= HEALTHY_WATCH_MS;
+  }
+
+  private async backOff(reason: string): Promise<void> {
+    this.backoffMs = Math.min(MAX_BACKOFF_MS, this.backoffMs ? this.backoffMs * 2 : FIRST_BACKOFF_MS);
+    this.o.log.warn('watch failed, retrying', { path: this.o.path, error: reason, retryInMs: this.backoffMs });
+    await sleep(this.backoffMs);
   }
 
   private query(extra: Record<string, string>): string {
@@ -122,6 +148,7 @@ export class Informer<T extends Meta> {
       watch: '1', allowWatchBookmarks: 'true', resourceVersion: this.resourceVersion, timeoutSeconds: String(240 + Math.floor(Math.random() * 120)),
     }));
     this.current = res;
+    this.openedAt = Date.now();
     this.o.onWatch?.();
     await new Promise<void>((resolve, reject) => {
       let buffer = '';

@@ -33,13 +33,13 @@ export class AppWithHelpersOperator extends Operator {
   private version?: Awaited<ReturnType<KubeClient['serverVersion']>>;
 
   constructor(private readonly settings: Settings, private readonly log: Logger, private readonly metrics = new Metrics(),
-    onRequest?: (verb: string, code: number) => void) {
+    onRequest?: (verb: string, code: number, path: string) => void) {
     super({
       debug: (m) => log.debug(m), info: (m) => log.info(m), warn: (m) => log.warn(m), error: (m) => log.error(m),
     });
     this.http = new KubeHttp(this.kubeConfig, {
       qps: settings.qps, burst: settings.burst,
-      onRequest: (verb, code) => { metrics.apiRequests.inc({ verb, code: String(code) }); onRequest?.(verb, code); },
+      onRequest: (verb, code, path) => { metrics.apiRequests.inc({ verb, code: String(code) }); onRequest?.(verb, code, path); },
     });
   }
 

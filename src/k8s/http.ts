@@ -4,7 +4,8 @@ import type { KubeConfig } from '@kubernetes/client-node';
 
 /** An API server answer that was not 2xx; `retryable` says whether trying again can help. */
 export class ApiError extends Error {
-  constructor(readonly status: number, readonly reason: string, message: string) {
+  /** retryAfterMs: the server's Retry-After, when it sent one (429 and 503 do). */
+  constructor(readonly status: number, readonly reason: string, message: string, readonly retryAfterMs?: number) {
     super(message);
   }
   get retryable(): boolean {
@@ -18,7 +19,7 @@ export interface HttpOptions {
   /** A request without an answer this long is dropped as failed (default 30 s): a dead connection must not hang a worker. */
   timeoutMs?: number;
   /** Called once per request with its verb and status code (0: no answer), for metrics. */
-  onRequest?: (verb: string, code: number) => void;
+  onRequest?: (verb: string, code: number, path: string) => void;
 }
 
 /**
@@ -51,11 +52,11 @@ export class KubeHttp {
     await this.take(priority);
     const res = await this.send(method, path, body, contentType);
     const text = await readAll(res);
-    this.options.onRequest?.(method, res.statusCode ?? 0);
+    this.options.onRequest?.(method, res.statusCode ?? 0, path);
     const parsed = text ? safeJson(text) : undefined;
     if ((res.statusCode ?? 0) >= 300) {
       const status = parsed as { reason?: string; message?: string } | undefined;
-      throw new ApiError(res.statusCode ?? 0, status?.reason ?? 'Unknown', `${method} ${path}: ${res.statusCode} ${status?.message ?? text.slice(0, 200)}`);
+      throw new ApiError(res.statusCode ?? 0, status?.reason ?? 'Unknown', `${method} ${path}: ${res.statusCode} ${status?.message ?? text.slice(0, 200)}`, retryAfter(res));
     }
     return parsed as T;
   }
@@ -64,11 +65,11 @@ export class KubeHttp {
   async stream(path: string): Promise<http.IncomingMessage> {
     await this.take();
     const res = await this.send('GET', path);
-    this.options.onRequest?.('WATCH', res.statusCode ?? 0);
+    this.options.onRequest?.('WATCH', res.statusCode ?? 0, path);
     if (res.statusCode !== 200) {
       const text = await readAll(res);
       const status = safeJson(text) as { reason?: string; message?: string } | undefined;
-      throw new ApiError(res.statusCode ?? 0, status?.reason ?? 'Unknown', `WATCH ${path}: ${res.statusCode} ${status?.message ?? text.slice(0, 200)}`);
+      throw new ApiError(res.statusCode ?? 0, status?.reason ?? 'Unknown', `WATCH ${path}: ${res.statusCode} ${status?.message ?? text.slice(0, 200)}`, retryAfter(res));
     }
     return res;
   }
@@ -97,7 +98,7 @@ export class KubeHttp {
       const req = lib.request(opts, resolve);
       req.setTimeout(timeout, () => req.destroy(new Error(`no answer in ${timeout / 1000}s`)));
       req.on('error', (err) => {
-        this.options.onRequest?.(method, 0);
+        this.options.onRequest?.(method, 0, path);
         reject(new ApiError(0, 'Unreachable', `${method} ${path}: ${err.message}`));
       });
       req.end(payload);
@@ -151,6 +152,12 @@ export class KubeHttp {
       if (this.waiters.length || this.lowWaiters.length) this.schedule();
     }, wait);
   }
+}
+
+/** Retry-After in seconds (the API server never sends the date form), capped at a minute. */
+function retryAfter(res: http.IncomingMessage): number | undefined {
+  const seconds = Number(res.headers['retry-after']);
+  return Number.isFinite(seconds) && seconds >= 0 && res.headers['retry-after'] !== undefined ? Math.min(seconds, 60) * 1000 : undefined;
 }
 
 function readAll(res: http.IncomingMessage): Promise<string> {
