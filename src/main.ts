@@ -20,9 +20,10 @@ async function main(): Promise<void> {
   }
   const log = createLogger(settings.logLevel);
   const metrics = new Metrics();
+  const newOperator = () => new AppWithHelpersOperator(settings, log, metrics);
   let operator: AppWithHelpersOperator;
   try {
-    operator = new AppWithHelpersOperator(settings, log, metrics);
+    operator = newOperator();
   } catch (err) {
     return fail(`could not load a kubeconfig: ${(err as Error).message}`, 1);
   }
@@ -58,15 +59,30 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
 
+  /**
+   * A leader that cannot renew its Lease (the API server away longer than the renew deadline)
+   * stops all work before the Lease can pass to another, then competes again with fresh caches.
+   * The process stays up: no restart loop, no lost metrics.
+   */
+  const campaign = async (): Promise<void> => {
+    log.info('waiting for the leader Lease', { lease: `${settings.leaseNamespace}/${settings.leaseName}`, identity: settings.identity });
+    await elector!.run(() => void stepDown());
+    metrics.leader.set(1);
+    if (!stopping) await operator.start();
+  };
+  const stepDown = async (): Promise<void> => {
+    metrics.leader.set(0);
+    log.warn('stopping work until this replica holds the leader Lease again');
+    await operator.shutdown();
+    if (stopping) return;
+    operator = newOperator();
+    await campaign().catch((err: Error) => fail(`could not start after leading again: ${err.message}`, 1));
+  };
+
   try {
     await operator.preflight(elector ? { namespace: settings.leaseNamespace } : undefined);
-    if (elector) {
-      log.info('waiting for the leader Lease', { lease: `${settings.leaseNamespace}/${settings.leaseName}`, identity: settings.identity });
-      await elector.run(() => fail('lost the leader Lease; exiting so a fresh start can compete for it', 1));
-      metrics.leader.set(1);
-    }
-    if (stopping) return;
-    await operator.start();
+    if (elector) await campaign();
+    else await operator.start();
   } catch (err) {
     fail(`could not start: ${(err as Error).message}`, 1);
   }

@@ -50,7 +50,7 @@ export class LeaderElector {
         if (await this.tryAcquireOrRenew()) continue;
         if (Date.now() - this.lastRenew > this.o.renewDeadlineMs) {
           this.leading = false;
-          this.log.error('lost the leader Lease', { lease: `${this.o.namespace}/${this.o.name}` });
+          this.log.warn('lost the leader Lease: not renewed within the renew deadline', { lease: `${this.o.namespace}/${this.o.name}` });
           onLost();
           return;
         }

@@ -111,12 +111,15 @@ describe('faults: the operator loses nothing, duplicates nothing and never crash
 
   describe('R2, R3: the API server goes away', () => {
     const ns = 'r2';
+    const leNs = 'r2-leader';
     let op: OperatorProcess;
+    /** The same, with leader election on, as the Helm chart runs it. */
+    let leader: OperatorProcess;
     let port: number;
     let kwokBackSeconds = 0;
     const relists = () => metric(port, 'appwithhelpers_relists_total');
     const watches = () => metric(port, 'appwithhelpers_watch_restarts_total');
-    const stillRunning = async () => (await Promise.race([op.exited.then(() => false), sleep(10).then(() => true)]));
+    const stillRunning = async (p = op) => (await Promise.race([p.exited.then(() => false), sleep(10).then(() => true)]));
 
     before(async () => {
       await namespace(ns);
@@ -124,20 +127,28 @@ describe('faults: the operator loses nothing, duplicates nothing and never crash
       op = operator('r2', ns, [`--probe-port=${port}`]);
       await op.waitFor('caches synced');
       await createApps(http, ns, Array.from({ length: 30 }, (_, i) => `app-${i}`));
+      await namespace(leNs);
+      leader = operator('r2-leader', leNs, ['--probe-port=0', '--leader-elect', '--lease-namespace=default', '--lease-name=r2']);
+      await leader.waitFor('caches synced');
+      await createApps(http, leNs, Array.from({ length: 10 }, (_, i) => `app-${i}`));
       await waitConverged(http, ns, 60_000);
+      await waitConverged(http, leNs, 60_000);
     });
     after(async () => {
       op.kill('SIGTERM');
-      await op.exited;
+      leader.kill('SIGTERM');
+      await Promise.all([op.exited, leader.exited]);
     });
 
     /** Changes made once the API server is back, which only a reconnected operator converges. */
-    const changeThings = async (tag: string) => {
+    const changeThings = async (tag: string, namespaces = [ns]) => {
       await untilServing(http, ns);
       kwokBackSeconds = await untilKubeletsBack(http, ns);
-      const pods = await managedPods(http, ns);
-      for (const p of pods.slice(0, 5)) await http.request('DELETE', `/api/v1/namespaces/${ns}/pods/${p.metadata.name}`);
-      await createApps(http, ns, Array.from({ length: 5 }, (_, i) => `${tag}-${i}`));
+      for (const n of namespaces) {
+        const pods = await managedPods(http, n);
+        for (const p of pods.slice(0, 5)) await http.request('DELETE', `/api/v1/namespaces/${n}/pods/${p.metadata.name}`);
+        await createApps(http, n, Array.from({ length: 5 }, (_, i) => `${tag}-${i}`));
+      }
     };
 
     it('R2: 30 s without an API server: the process stays up, retries with backoff, reconnects, converges, relists no more than once', async () => {
@@ -156,18 +167,25 @@ describe('faults: the operator loses nothing, duplicates nothing and never crash
         await sleep(100);
       }
       const reconnectSeconds = (Date.now() - upAt) / 1000;
-      await changeThings('after-outage');
+      await changeThings('after-outage', [ns, leNs]);
       const convergeSeconds = await waitConverged(http, ns, 60_000);
       assert.ok(convergeSeconds < 10, `changes after the outage took ${convergeSeconds}s to converge`);
+      const leaderConvergeSeconds = await waitConverged(http, leNs, 60_000);
       await sleep(5000);
       const relisted = (await relists()) - relists0;
       assert.ok(await stillRunning());
+      // With leader election the Lease could not be renewed: it stepped down, and leads again.
+      assert.ok(await stillRunning(leader), 'the leader-elected operator exited');
+      assert.ok(leader.has('lost the leader Lease: not renewed within the renew deadline'));
+      assert.equal(leader.lines.filter((l) => l.message === 'became leader').length, 2);
+      assert.deepEqual(errorsOf(leader), []);
       // Two informers (AppWithHelpers, Pods): backoff 0.5, 1, 2, 4, 8, 16 s fits 6 tries each in 30 s.
       assert.ok(retries.length <= 2 * 7, `${retries.length} watch retries in 30 s: no backoff`);
       assert.ok(relisted <= 2, `${relisted} relists: at most one per informer`);
       const backoff = retries.map((l) => l.retryInMs as number).filter((ms, i, all) => all.indexOf(ms) === i);
       console.log(`      R2: 30 s down; process up throughout; ${retries.length} watch retries (${requestsWhileDown} requests) while down, backoff ${backoff.join(', ')} ms; ` +
-        `watching again ${reconnectSeconds.toFixed(1)}s after the API server was ready; ${relisted} relists; changes made once KWOK was back (${kwokBackSeconds.toFixed(0)}s) converged in ${convergeSeconds.toFixed(1)}s`);
+        `watching again ${reconnectSeconds.toFixed(1)}s after the API server was ready; ${relisted} relists; changes made once KWOK was back (${kwokBackSeconds.toFixed(0)}s) converged in ${convergeSeconds.toFixed(1)}s; ` +
+        `with leader election: stepped down, led again, converged in ${leaderConvergeSeconds.toFixed(1)}s, process up throughout`);
     });
 
     it('R3: a watch expired by etcd compaction (410 Gone) is listed again once, then watched as before', async () => {
