@@ -1,0 +1,70 @@
+import { strict as assert } from 'node:assert';
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { KubeConfig } from '@kubernetes/client-node';
+import { Informer } from '../../../src/controller/informer';
+import { KubeHttp } from '../../../src/k8s/http';
+import type { Logger } from '../../../src/obs/logger';
+
+type Answer = (req: http.IncomingMessage, res: http.ServerResponse) => void;
+const list = (rv: string): Answer => (_req, res) => res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify({ metadata: { resourceVersion: rv }, items: [] }));
+const closeAtOnce: Answer = (_req, res) => res.writeHead(200).end();
+const busy: Answer = (_req, res) => res.writeHead(429, { 'Retry-After': '1' }).end(JSON.stringify({ reason: 'TooManyRequests', message: 'storage is (re)initializing' }));
+const gone: Answer = (_req, res) => res.writeHead(200).end(JSON.stringify({ type: 'ERROR', object: { code: 410, reason: 'Expired', message: 'too old resource version' } }) + '\n');
+
+/**
+ * Runs an informer against a local server that answers lists with `onList` and the n-th watch
+ * with watches[n] (the last one repeats), and records when each request came.
+ */
+async function scenario(watches: Answer[], ms: number): Promise<{ lists: number[]; watches: number[]; logs: string[] }> {
+  const seen = { lists: [] as number[], watches: [] as number[], logs: [] as string[] };
+  const t0 = Date.now();
+  const server = http.createServer((req, res) => {
+    if (req.url!.includes('watch=1')) {
+      seen.watches.push(Date.now() - t0);
+      watches[Math.min(seen.watches.length - 1, watches.length - 1)](req, res);
+    } else {
+      seen.lists.push(Date.now() - t0);
+      list(String(seen.lists.length))(req, res);
+    }
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const kc = new KubeConfig();
+  kc.loadFromOptions({ clusters: [{ name: 'c', server: `http://127.0.0.1:${(server.address() as AddressInfo).port}` }], users: [{ name: 'u' }], contexts: [{ name: 'x', cluster: 'c', user: 'u' }], currentContext: 'x' });
+  const client = new KubeHttp(kc, { qps: 1000, burst: 1000 });
+  const log: Logger = { debug() {}, info: (m) => seen.logs.push(m), warn: (m) => seen.logs.push(m), error: (m) => seen.logs.push(m), child: () => log } as Logger;
+  const informer = new Informer({ http: client, path: '/api/v1/pods', log, onChange: () => undefined });
+  informer.start();
+  await new Promise((r) => setTimeout(r, ms));
+  informer.stop();
+  client.close();
+  server.closeAllConnections();
+  server.close();
+  return seen;
+}
+
+describe('Informer reconnects', () => {
+  it('backs off a watch that the server closes as soon as it opens: 0.5 s, 1 s, 2 s…, never a storm', async () => {
+    const { watches, lists } = await scenario([closeAtOnce], 2000);
+    assert.equal(lists.length, 1, 'a closed watch resumes; it does not list again');
+    const gaps = watches.slice(1).map((t, i) => t - watches[i]);
+    assert.equal(watches.length, 3, `watches at ${watches.join(', ')} ms`);
+    assert.ok(gaps[0] >= 450 && gaps[1] >= 950, `gaps ${gaps.join(', ')} ms`);
+  });
+
+  it('waits as long as a busy server asks (429, Retry-After: 1), without growing its backoff', async () => {
+    const { watches, logs } = await scenario([busy], 2300);
+    const gaps = watches.slice(1).map((t, i) => t - watches[i]);
+    assert.equal(watches.length, 3, `watches at ${watches.join(', ')} ms`);
+    assert.ok(gaps.every((g) => g >= 950 && g < 1300), `gaps ${gaps.join(', ')} ms`);
+    assert.ok(logs.every((m) => m === 'API server busy, retrying when it asked'));
+  });
+
+  it('lists again once on 410 Gone, then watches from the new list', async () => {
+    const hang: Answer = (_req, res) => res.writeHead(200); // an open, quiet watch
+    const { watches, lists, logs } = await scenario([gone, hang], 500);
+    assert.equal(lists.length, 2);
+    assert.equal(watches.length, 2);
+    assert.deepEqual(logs, ['watch expired, listing again']);
+  });
+});
