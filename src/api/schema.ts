@@ -34,12 +34,16 @@ const qualifiedName = z.string().refine(isQualifiedName, 'must be a qualified na
 const labelValue = z.string().max(63)
   .regex(/^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/, 'must be a label value: empty, or at most 63 letters, digits, "-", "_" or ".", starting and ending with a letter or digit');
 
+/** An image reference as a Pod takes it: the API server refuses one with whitespace around it. */
+const image = z.string().min(1).refine((v) => v === v.trim(), 'must not have leading or trailing whitespace');
+
 /** The core/v1 Container fields the operator reads; every other field passes through untouched. */
 const containerFields = {
   name: dnsLabel,
-  image: z.string().min(1).optional(),
+  image: image.optional(),
   command: z.array(z.string()).optional(),
   args: z.array(z.string()).optional(),
+  env: z.array(z.looseObject({ name: z.string() })).optional(),
   restartPolicy: z.string().optional(),
   terminationMessagePolicy: z.string().optional(),
   resources: z.looseObject({}).optional(),
@@ -51,7 +55,7 @@ const containerFields = {
 export const appContainerSchema = z.looseObject({
   ...containerFields,
   name: dnsLabel.default(DEFAULT_APP_NAME),
-  image: z.string().min(1),
+  image,
 }).meta(core('Container')).describe('The main container: a core/v1 Container. Its name defaults to "app".');
 
 export const waitForSchema = z.object({
@@ -71,7 +75,10 @@ const STEP_RULES = [
   { rule: '!has(self.waitFor) || (!has(self.command) && !has(self.args))', message: 'a waitFor step runs the built-in wait: it sets neither command nor args' },
   { rule: 'has(self.waitFor) || has(self.image)', message: 'an init step needs an image (or a waitFor)' },
   { rule: '!has(self.restartPolicy)', message: 'init steps run to completion; declare long-running helpers under sidecars instead of setting restartPolicy' },
+  { rule: '!has(self.livenessProbe) && !has(self.readinessProbe) && !has(self.startupProbe) && !has(self.lifecycle)', message: 'init steps run to completion, so they take no probes or lifecycle hooks; a helper that needs them is a sidecar' },
 ];
+/** The Container fields a Pod refuses on an init container that runs to completion. */
+const NOT_FOR_STEPS = ['livenessProbe', 'readinessProbe', 'startupProbe', 'lifecycle'] as const;
 
 export const initStepSchema = z.looseObject({
   ...containerFields,
@@ -183,6 +190,7 @@ function crossFieldErrors(spec: AppSpec): string[] {
     if (s.waitFor && (s.command || s.args)) errors.push(`${at}: ${STEP_RULES[0].message}`);
     if (!s.waitFor && !s.image) errors.push(`${at}: ${STEP_RULES[1].message}`);
     if (s.restartPolicy) errors.push(`${at}: ${STEP_RULES[2].message}`);
+    for (const field of NOT_FOR_STEPS) if ((s as Record<string, unknown>)[field] !== undefined) errors.push(`${at}.${field}: ${STEP_RULES[3].message}`);
     if (s.waitFor && !!s.waitFor.tcp === !!s.waitFor.http) errors.push(`${at}.waitFor: waitFor needs exactly one of tcp or http`);
   });
   sidecars.forEach((s, i) => {
@@ -193,12 +201,18 @@ function crossFieldErrors(spec: AppSpec): string[] {
   });
   const volumeNames = new Set((spec.volumes ?? []).map((v) => v.name));
   const shared = spec.sharedVolumes ?? [];
+  const unique = <T>(list: T[], key: (t: T) => unknown, say: (i: number, first: number) => string) => list.forEach((t, i) => {
+    const first = list.findIndex((u) => key(u) === key(t));
+    if (first < i) errors.push(say(i, first));
+  });
+  unique(spec.volumes ?? [], (v) => v.name, (i, first) => `spec.volumes[${i}].name: "${spec.volumes![i].name}" is also spec.volumes[${first}]; volume names must be unique`);
+  unique(shared, (v) => v.name, (i, first) => `spec.sharedVolumes[${i}].name: "${shared[i].name}" is also spec.sharedVolumes[${first}]; volume names must be unique`);
   shared.forEach((v, i) => {
     if (volumeNames.has(v.name)) errors.push(`spec.sharedVolumes[${i}].name: ${SPEC_RULES[3].message} ("${v.name}")`);
     const first = shared.findIndex((w) => w.mountPath === v.mountPath);
     if (first < i) errors.push(`spec.sharedVolumes[${i}].mountPath: ${SPEC_RULES[5].message} ("${v.mountPath}" is also spec.sharedVolumes[${first}])`);
   });
-  const containers: Array<[string, { name: string; volumeMounts?: Array<{ name: string; mountPath: string }>; ports?: Array<{ containerPort: number; protocol?: unknown }> }]> = [
+  const containers: Array<[string, { name: string; volumeMounts?: Array<{ name: string; mountPath: string }>; ports?: Array<{ containerPort: number; protocol?: unknown; name?: string }> }]> = [
     ['spec.app', spec.app], ...steps.map((s, i) => [`spec.initSteps[${i}]`, s] as [string, typeof s]), ...sidecars.map((s, i) => [`spec.sidecars[${i}]`, s] as [string, typeof s]),
   ];
   // The guide's "shared volume issues": a mount of a volume the Pod does not have.
@@ -211,6 +225,9 @@ function crossFieldErrors(spec: AppSpec): string[] {
       const clash = shared.find((v) => v.mountPath === m.mountPath && !mounts.some((n) => n.name === v.name));
       if (clash) errors.push(`${at}.volumeMounts[${j}].mountPath: "${m.mountPath}" is where sharedVolume "${clash.name}" is mounted in every container; mount "${m.name}" elsewhere`);
     });
+    unique(mounts, (m) => m.mountPath, (j, first) => `${at}.volumeMounts[${j}].mountPath: "${mounts[j].mountPath}" is also the mountPath of ${at}.volumeMounts[${first}]; a container mounts one volume at a path`);
+    const named = (c.ports ?? []).filter((p) => p.name !== undefined);
+    unique(named, (p) => p.name, (j, first) => `${at}.ports[${c.ports!.indexOf(named[j])}].name: "${named[j].name}" is also the name of ${at}.ports[${c.ports!.indexOf(named[first])}]; port names must be unique in a container`);
   }
   // The guide's "network connectivity issues": the app and its sidecars share one network namespace.
   const ports = new Map<string, string>();

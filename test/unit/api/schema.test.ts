@@ -66,6 +66,13 @@ describe('parseSpec', () => {
     ['a label key a Pod refuses', { app, podTemplate: { metadata: { labels: { 'team name': 'web' } } } }, /^spec\.podTemplate\.metadata\.labels: key "team name" must be a qualified name/],
     ['a label value a Pod refuses', { app, podTemplate: { metadata: { labels: { team: 'web team' } } } }, /^spec\.podTemplate\.metadata\.labels\.team: must be a label value/],
     ['an annotation key a Pod refuses', { app, podTemplate: { metadata: { annotations: { '-x/y': 'z' } } } }, /^spec\.podTemplate\.metadata\.annotations: key "-x\/y" must be a qualified name/],
+    // Found by the fuzz tests (test/unit/fuzz): each passed validation and made a Pod the API server refuses, or made rendering throw.
+    ['a probe on an init step', { app, initSteps: [{ name: 's', image: 'x', readinessProbe: { exec: { command: ['true'] } } }] }, /^spec\.initSteps\[0\]\.readinessProbe: init steps run to completion, so they take no probes or lifecycle hooks/],
+    ['two mounts on one path in a container', { app: { ...app, volumeMounts: [{ name: 'd', mountPath: '/d' }, { name: 'd', mountPath: '/d' }] }, volumes: [{ name: 'd', emptyDir: {} }] }, /^spec\.app\.volumeMounts\[1\]\.mountPath: "\/d" is also the mountPath of spec\.app\.volumeMounts\[0\]/],
+    ['two ports of one name in a container', { app: { ...app, ports: [{ containerPort: 80, name: 'web' }, { containerPort: 81, name: 'web' }] } }, /^spec\.app\.ports\[1\]\.name: "web" is also the name of spec\.app\.ports\[0\]/],
+    ['two volumes of one name', { app, volumes: [{ name: 'd', emptyDir: {} }, { name: 'd', emptyDir: {} }] }, /^spec\.volumes\[1\]\.name: "d" is also spec\.volumes\[0\]/],
+    ['an image with whitespace around it', { app: { ...app, image: 'nginx ' } }, /^spec\.app\.image: must not have leading or trailing whitespace/],
+    ['env that is not a list', { app, initSteps: [{ name: 'db', env: false, waitFor: { tcp: { host: 'db', port: 5432 } } }] }, /^spec\.initSteps\[0\]\.env: Invalid input: expected array/],
   ];
   for (const [name, spec, message] of invalid) {
     it(`refuses ${name}, naming the field`, () => {
