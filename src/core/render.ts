@@ -54,8 +54,10 @@ export function renderPodTemplate(owner: Owner, spec: AppSpec, options: RenderOp
   const containers = mode === 'Native' ? [app] : [app, ...sidecars.map((s) => s.container)];
   const volumes = [...(spec.volumes ?? []), ...shared.map((v) => ({ name: v.name, emptyDir: {} }))];
 
+  // The containers and volumes are ours alone: a podTemplate.spec that names them is ignored, as the CRD prunes them.
+  const { containers: _c, initContainers: _i, ephemeralContainers: _e, volumes: _v, ...templateSpec } = (spec.podTemplate?.spec ?? {}) as Obj;
   const podSpec: Obj = {
-    ...(spec.podTemplate?.spec ?? {}),
+    ...templateSpec,
     ...(initContainers.length ? { initContainers } : {}),
     containers,
     ...(volumes.length ? { volumes } : {}),

@@ -47,7 +47,7 @@ export function deriveStatus(input: StatusInput): AppStatus {
   if (!parsed.ok) {
     // Pods already running stay; the status says why nothing changes.
     const message = `the spec is invalid, so Pods are left as they are: ${parsed.errors.join('; ')}`;
-    const pods = live.map((p) => podEntry(p, now));
+    const pods = live.map((p) => podEntry(p, now)).sort((a, b) => a.name.localeCompare(b.name));
     cond(ConditionType.Degraded, 'True', Reason.InvalidSpec, message);
     cond(ConditionType.Ready, 'False', Reason.InvalidSpec, message);
     cond(ConditionType.Progressing, 'False', Reason.InvalidSpec, message);
@@ -144,7 +144,7 @@ export function deriveStatus(input: StatusInput): AppStatus {
     initProgress: `${least ? least.stepsDone : 0}/${stepCount}`,
     sidecarsReady: `${least ? least.sidecarsReady : 0}/${sidecarCount}`,
     restarts: views.reduce((n, v) => n + restartsOf(v.pod), 0),
-    initSteps: least ? least.steps : stepCount ? spec.initSteps!.map((s) => ({ name: s.name, state: 'Waiting' as const })) : undefined,
+    initSteps: least ? (least.steps.length ? least.steps : undefined) : stepCount ? spec.initSteps!.map((s) => ({ name: s.name, state: 'Waiting' as const })) : undefined,
     sidecars: least ? (least.sidecars.length ? least.sidecars : undefined)
       : sidecarCount ? spec.sidecars!.map((s) => ({ name: s.name, state: 'Waiting' as const, ready: false, restartCount: 0 })) : undefined,
     app: least ? least.app : { name: spec.app.name, state: 'Waiting', ready: false, restartCount: 0 },

@@ -78,6 +78,12 @@ describe('renderPodTemplate', () => {
     assert.deepEqual((pod.spec as unknown as { resources: unknown }).resources, { limits: { cpu: '1' } }, 'pod-level resources (newer than client-node 0.20) survive');
   });
 
+  it('takes containers and volumes only from app, initSteps, sidecars and volumes, never from podTemplate.spec', () => {
+    const podTemplate = { spec: { initContainers: [{ name: 'x', image: 'x' }], ephemeralContainers: [{ name: 'y', image: 'y' }], containers: [], volumes: [{ name: 'v' }], hostname: 'h' } };
+    const { pod } = renderPodTemplate(owner, anApp().with({ podTemplate }).parsed(), options);
+    assert.deepEqual(pod.spec, { hostname: 'h', containers: [{ name: 'web', image: 'nginx:1.25.3' }] });
+  });
+
   it('is deterministic, and its hash changes with the spec', () => {
     const a = renderPodTemplate(owner, anApp().withStep('a').parsed(), options);
     const b = renderPodTemplate(owner, anApp().withStep('a').parsed(), options);
