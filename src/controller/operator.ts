@@ -188,6 +188,12 @@ export class AppWithHelpersOperator extends Operator {
         if (Number.isFinite(seconds) && seconds >= 0) this.metrics.initStepSeconds.observe({ namespace }, seconds);
       }
     }
+    // The series goes with its AppWithHelpers: its Pods' last events (the garbage collector
+    // deleting them) come after the reconcile that removed it, and must not bring it back.
+    if (deleted && !this.appInformers.some((i) => i.get(`${namespace}/${app}`))) {
+      this.metrics.forgetApp(namespace, app);
+      return;
+    }
     const restarts = [...(this.podsByApp.get(`${namespace}/${app}`)?.values() ?? [])]
       .flatMap((p) => [...(p.status?.initContainerStatuses ?? []), ...(p.status?.containerStatuses ?? [])].filter((s) => sidecarNames.has(s.name)))
       .reduce((n, s) => n + (s.restartCount ?? 0), 0);
