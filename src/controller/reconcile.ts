@@ -59,7 +59,11 @@ export async function reconcile(key: string, d: ReconcileDeps): Promise<Outcome>
   }
   const now = d.now();
   const parsed = parseSpec(app.spec);
-  const pods = d.podsOf(key).filter((p) => isControlledBy(p, app.metadata.uid));
+  const named = d.podsOf(key);
+  const pods = named.filter((p) => isControlledBy(p, app.metadata.uid));
+  // Pods of an earlier AppWithHelpers of this name, which the garbage collector is removing: their
+  // names are taken, so new Pods take the next free names instead of failing on AlreadyExists.
+  const takenNames = named.filter((p) => !isControlledBy(p, app.metadata.uid)).map((p) => p.metadata!.name!);
   const mode = parsed.ok ? resolveSidecarMode(parsed.spec, d.render) : undefined;
   const owner = { name: app.metadata.name, namespace: app.metadata.namespace, uid: app.metadata.uid };
   const template = parsed.ok ? renderPodTemplate(owner, parsed.spec, d.render) : undefined;
@@ -69,7 +73,7 @@ export async function reconcile(key: string, d: ReconcileDeps): Promise<Outcome>
   const events: Array<[type: 'Normal' | 'Warning', reason: string, message: string]> = [];
   const waiting = parsed.ok && !d.expectations.satisfied(key);
   if (parsed.ok && template && !waiting) {
-    const actions = planPods({ appName: app.metadata.name, spec: parsed.spec, pods, template: template.pod, hash: template.hash });
+    const actions = planPods({ appName: app.metadata.name, spec: parsed.spec, pods, template: template.pod, hash: template.hash, takenNames });
     failure = await apply(key, app, actions, pods, d, events);
     wrote = actions.length > 0;
   }

@@ -14,6 +14,8 @@ export interface PlanInput {
   pods: V1Pod[];
   template: V1Pod;
   hash: string;
+  /** Names held by Pods it does not control (an earlier AppWithHelpers of the same name). */
+  takenNames?: string[];
 }
 
 /**
@@ -21,12 +23,12 @@ export interface PlanInput {
  * gets one Pod with the current template. Finished Pods are replaced; stale ones roll per
  * updateStrategy (RollingUpdate: one new Pod at a time, the old one goes once the new is Ready).
  */
-export function planPods({ appName, spec, pods, template, hash }: PlanInput): Action[] {
+export function planPods({ appName, spec, pods, template, hash, takenNames = [] }: PlanInput): Action[] {
   const actions: Action[] = [];
   const live = pods.filter((p) => !isTerminating(p));
   // A name stays taken until its Pod is gone (a terminating one may take its grace period, or
   // forever on a lost node): the replacement takes the next free name instead of waiting.
-  const taken = new Set(pods.map((p) => p.metadata!.name!));
+  const taken = new Set([...pods.map((p) => p.metadata!.name!), ...takenNames]);
   for (const p of live.filter(isFinished)) {
     actions.push({ kind: 'delete', name: p.metadata!.name!, reason: p.status?.phase === 'Failed' ? 'PodFailed' : 'PodSucceeded' });
   }

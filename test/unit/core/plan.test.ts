@@ -43,6 +43,12 @@ describe('planPods', () => {
     assert.deepEqual(plan(recreate, []), [`create shop-${h2}-0 (Missing)`]);
   });
 
+  it('leaves the names of an earlier AppWithHelpers\' Pods (being garbage-collected) and takes the next free one', () => {
+    const { pod, hash } = app.template();
+    const actions = planPods({ appName: 'shop', spec: app.parsed(), pods: [], template: pod, hash, takenNames: [`shop-${h}-0`] }).map(show);
+    assert.deepEqual(actions, [`create shop-${h}-0-1 (Missing)`]);
+  });
+
   it('scales to zero', () => {
     assert.deepEqual(plan(anApp().withStep('migrate').with({ replicas: 0 }), [old(0)]), [`delete shop-${h}-0 (Surplus)`]);
   });
