@@ -40,17 +40,6 @@ const t0 = Date.now();
 const say = (line: string) => console.log(`[${((Date.now() - t0) / 1000).toFixed(0).padStart(5)}s] ${line}`);
 const pick = <T>(items: T[]): T => items[Math.floor(Math.random() * items.length)];
 
-async function heapAfterGc(op: OperatorProcess): Promise<number> {
-  const before = op.lines.filter((l) => l.message === 'heap').length;
-  op.kill('SIGUSR2');
-  const deadline = Date.now() + 10_000;
-  while (op.lines.filter((l) => l.message === 'heap').length === before) {
-    if (Date.now() > deadline) throw new Error('the operator did not report its heap');
-    await sleep(50);
-  }
-  return op.last('heap')!.heapUsed as number;
-}
-
 /** One random change of the kinds users and Kubernetes make. */
 async function act(http: KubeHttp, counts: Record<string, number>): Promise<void> {
   const name = pick(names);
@@ -123,7 +112,7 @@ async function main(): Promise<void> {
       }
       const convergeSeconds = await settle(http);
       await sleep(1000); // trailing status writes and Events
-      const heap = await heapAfterGc(op);
+      const heap = (await op.heapAfterGc()).heapUsed;
       heaps.push(heap);
       round++;
       say(`checkpoint ${round}: converged in ${convergeSeconds.toFixed(1)}s; heap after GC ${(heap / 2 ** 20).toFixed(2)} MiB; ${JSON.stringify(counts)}`);

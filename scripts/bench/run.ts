@@ -132,18 +132,6 @@ async function statusLag(http: KubeHttp, ns: string, count: number): Promise<{ n
   return { n: pods.length, p50Ms: pct(lags, 0.5), p99Ms: pct(lags, 0.99) };
 }
 
-async function heap(op: OperatorProcess): Promise<{ heapUsed: number; rss: number }> {
-  const before = op.lines.filter((l) => l.message === 'heap').length;
-  op.kill('SIGUSR2');
-  const deadline = Date.now() + 10_000;
-  while (op.lines.filter((l) => l.message === 'heap').length === before) {
-    if (Date.now() > deadline) throw new Error('bench: the operator did not report its heap');
-    await sleep(50);
-  }
-  const line = op.last('heap')!;
-  return { heapUsed: line.heapUsed as number, rss: line.rss as number };
-}
-
 async function managedPods(http: KubeHttp): Promise<number> {
   const list = await http.request<{ items: unknown[] }>('GET', '/api/v1/pods?labelSelector=app.kubernetes.io%2Fmanaged-by%3Dappwithhelpers-operator');
   return list.items.length;
@@ -208,10 +196,10 @@ async function main(): Promise<void> {
     const emptyBy = Date.now() + 5 * 60_000;
     while ((await managedPods(http)) > 0 && Date.now() < emptyBy) await sleep(1000);
     await sleep(3000);
-    const heap0 = await heap(op);
+    const heap0 = await op.heapAfterGc();
     const p5 = await converge(http, 'awh', heapPods, 'bench-heap', audit);
     await sleep(3000);
-    const heapN = await heap(op);
+    const heapN = await op.heapAfterGc();
     results.p5 = { pods: heapPods, heapBytes: heapN.heapUsed, emptyHeapBytes: heap0.heapUsed, bytesPerPod: heapN.heapUsed / heapPods, marginalBytesPerPod: (heapN.heapUsed - heap0.heapUsed) / heapPods, rssBytes: heapN.rss, convergeSeconds: p5.seconds };
     say(`   heap ${(heapN.heapUsed / 2 ** 20).toFixed(1)} MiB at ${heapPods} Pods (${(heap0.heapUsed / 2 ** 20).toFixed(1)} MiB empty)`);
 

@@ -52,6 +52,19 @@ export class OperatorProcess {
     return [...this.lines].reverse().find((l) => l.message === message);
   }
 
+  /** The heap after a full GC, from a process started with scripts/bench/heap-probe.js (and --expose-gc). */
+  async heapAfterGc(): Promise<{ heapUsed: number; rss: number }> {
+    const before = this.lines.filter((l) => l.message === 'heap').length;
+    this.kill('SIGUSR2');
+    const deadline = Date.now() + 10_000;
+    while (this.lines.filter((l) => l.message === 'heap').length === before) {
+      if (Date.now() > deadline) throw new Error(`${this.name} did not report its heap: was it started with heap-probe.js?`);
+      await sleep(50);
+    }
+    const line = this.last('heap')!;
+    return { heapUsed: line.heapUsed as number, rss: line.rss as number };
+  }
+
   kill(signal: NodeJS.Signals): void {
     this.child.kill(signal);
   }
