@@ -1,6 +1,6 @@
 /**
  * R5: every Pod rendered from a spec the operator accepts is accepted by the real API server.
- * A fixed sample of random valid specs (test/arbitraries.ts) is rendered as the reconciler does
+ * A fixed sample of random valid specs (test/arbitraries/) is rendered as the reconciler does
  * and sent with server-side dry run: validation and admission run, nothing is stored. Strict
  * field validation also catches a field of ours (waitFor, startBeforeInitSteps) leaking into a Pod.
  */
