@@ -25,7 +25,10 @@ async function main(): Promise<void> {
   try {
     operator = newOperator();
   } catch (err) {
-    return fail(`could not load a kubeconfig: ${(err as Error).message}`, 1);
+    // One line, naming the file: YAML errors come with a multi-line excerpt of it.
+    const where = process.env.KUBECONFIG ? `the kubeconfig ${process.env.KUBECONFIG}` : 'a kubeconfig (~/.kube/config, or the in-cluster ServiceAccount)';
+    const why = (err as Error).message.split('\n')[0].replace(/^No active cluster!?$/, 'it names no current cluster: set current-context');
+    return fail(`could not load ${where}: ${why}`, 1);
   }
   // The Lease has a client of its own, as client-go's leader election does: a renewal never waits
   // behind reconcile writes for a token, and each call gives up in time for the renew deadline.

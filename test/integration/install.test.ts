@@ -167,6 +167,9 @@ describe('installing and running the operator', () => {
         /^appwithhelpers-operator: could not start: nobody may not list appwithhelpers\.helpers\.dev in namespace shop; watch appwithhelpers\.helpers\.dev in namespace shop; patch appwithhelpers\/status\.helpers\.dev in namespace shop \(and 5 more\): grant the operator's RBAC \(the Helm chart's ClusterRole and Role\) to this identity\n$/],
       ['a kubeconfig with rights but not to the Lease', ['--probe-port=0', '--namespaces=shop', '--leader-elect', '--lease-namespace=ops'], 'no-lease',
         /^appwithhelpers-operator: could not start: lease-less may not get leases\.coordination\.k8s\.io in namespace ops; create leases\.coordination\.k8s\.io in namespace ops; update leases\.coordination\.k8s\.io in namespace ops: grant .*\n$/],
+      ['KUBECONFIG naming no file', ['--probe-port=0'], 'missing', /^appwithhelpers-operator: could not load the kubeconfig \/nonexistent\/kubeconfig: ENOENT: no such file or directory, open '\/nonexistent\/kubeconfig'\n$/],
+      ['a kubeconfig that is not YAML', ['--probe-port=0'], 'garbage', /^appwithhelpers-operator: could not load the kubeconfig \S+garbage\.kubeconfig: [^\n]+\n$/],
+      ['a kubeconfig without a current cluster', ['--probe-port=0'], 'empty', /^appwithhelpers-operator: could not load the kubeconfig \S+empty\.kubeconfig: it names no current cluster: set current-context\n$/],
       ['a kubeconfig whose token is refused', ['--probe-port=0'], 'bad-token', /^appwithhelpers-operator: could not start: the API server at https:\/\/127\.0\.0\.1:\d+ refused the kubeconfig's credentials \(401 Unauthorized\): check its token or client certificate\n$/],
     ];
     for (const [what, args, kubeconfig, message] of bad) {
@@ -184,6 +187,11 @@ describe('installing and running the operator', () => {
         if (kubeconfig === 'bad-token') {
           file = path.join(cluster.dir, 'bad-token.kubeconfig');
           writeFileSync(file, `apiVersion: v1\nkind: Config\ncurrent-context: x\nclusters: [{name: x, cluster: {server: "${cluster.server}", certificate-authority: "${cluster.pki.caCert}"}}]\nusers: [{name: x, user: {token: not-a-token}}]\ncontexts: [{name: x, context: {cluster: x, user: x}}]\n`);
+        }
+        if (kubeconfig === 'missing') file = '/nonexistent/kubeconfig';
+        if (kubeconfig === 'garbage' || kubeconfig === 'empty') {
+          file = path.join(cluster.dir, `${kubeconfig}.kubeconfig`);
+          writeFileSync(file, kubeconfig === 'garbage' ? 'this: [is not\n' : 'apiVersion: v1\nkind: Config\nclusters: []\nusers: []\ncontexts: []\n');
         }
         if (kubeconfig === 'unreachable') {
           file = path.join(testCluster().dir, 'unreachable.kubeconfig');
