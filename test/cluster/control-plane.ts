@@ -109,6 +109,7 @@ export class ControlPlane {
   /**
    * compactEtcd drops every old revision from etcd (as its periodic compaction does), so a watch
    * asking to resume from before now is answered 410 Gone. Returns the revision compacted to.
+   * Call it with the API server stopped, or its own watch cache may still answer.
    */
   async compactEtcd(): Promise<number> {
     const post = async (api: string, body: object) => {
@@ -116,7 +117,9 @@ export class ControlPlane {
       if (!res.ok) throw new Error(`etcd ${api}: ${res.status} ${await res.text()}`);
       return res.json() as Promise<{ header: { revision: string } }>;
     };
-    const revision = Number((await post('range', { key: Buffer.from('/').toString('base64') })).header.revision);
+    // A write of our own first: the revision then is past anything the API server has served.
+    const b64 = (text: string) => Buffer.from(text).toString('base64');
+    const revision = Number((await post('put', { key: b64('/awh-test/compaction-marker'), value: b64(String(Date.now())) })).header.revision);
     await post('compaction', { revision, physical: true });
     return revision;
   }
