@@ -29,7 +29,8 @@ export class AppWithHelpersOperator extends Operator {
   private readonly ownerOfPod = new Map<string, string>();
   private readonly expectations = new Expectations();
   private readySince?: Date;
-  private readonly stepsSeen = new Set<string>();
+  /** Init steps whose success was already measured, by Pod UID: a Pod's entry goes with the Pod. */
+  private readonly stepsSeen = new Map<string, Set<string>>();
   private version?: Awaited<ReturnType<KubeClient['serverVersion']>>;
 
   constructor(private readonly settings: Settings, private readonly log: Logger, private readonly metrics = new Metrics(),
@@ -146,7 +147,10 @@ export class AppWithHelpersOperator extends Operator {
       this.forgetPod(before, name);
       this.queue?.add(before);
     }
-    if (!key) return;
+    if (!key) {
+      this.stepsSeen.delete(pod.metadata!.uid!); // orphaned: no longer ours to measure
+      return;
+    }
     if (deleted) {
       this.forgetPod(key, name);
       this.expectations.observeDelete(key, name);
@@ -178,12 +182,12 @@ export class AppWithHelpersOperator extends Operator {
     const namespace = pod.metadata!.namespace!;
     const uid = pod.metadata!.uid!;
     const sidecarNames = new Set(pod.metadata?.annotations?.[ANNOTATION_SIDECARS]?.split(',') ?? []);
-    for (const s of pod.status?.initContainerStatuses ?? []) {
+    if (deleted) this.stepsSeen.delete(uid);
+    for (const s of deleted ? [] : pod.status?.initContainerStatuses ?? []) {
       const t = s.state?.terminated;
-      const seenKey = `${uid}/${s.name}`;
-      if (deleted) { this.stepsSeen.delete(seenKey); continue; }
-      if (t && t.exitCode === 0 && t.startedAt && t.finishedAt && !this.stepsSeen.has(seenKey)) {
-        this.stepsSeen.add(seenKey);
+      const seen = this.stepsSeen.get(uid);
+      if (t && t.exitCode === 0 && t.startedAt && t.finishedAt && !seen?.has(s.name)) {
+        this.stepsSeen.set(uid, (seen ?? new Set<string>()).add(s.name));
         const seconds = (Date.parse(String(t.finishedAt)) - Date.parse(String(t.startedAt))) / 1000;
         if (Number.isFinite(seconds) && seconds >= 0) this.metrics.initStepSeconds.observe({ namespace }, seconds);
       }

@@ -98,7 +98,13 @@ export async function reconcile(key: string, d: ReconcileDeps): Promise<Outcome>
     d.requeueAfter(key, since + STATUS_HOLD_MS - now.getTime());
     held = true;
   } else {
-    await d.writer.patchStatus(app, status);
+    try {
+      await d.writer.patchStatus(app, status);
+    } catch (err) {
+      // Deleted since the cache showed it: nothing to report on, and its delete event tidies up.
+      if (err instanceof ApiError && err.status === 404) return 'deleted';
+      throw err;
+    }
     d.heldSince.delete(key);
     wrote = true;
   }

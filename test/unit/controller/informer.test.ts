@@ -48,15 +48,17 @@ describe('Informer reconnects', () => {
     const { watches, lists } = await scenario([closeAtOnce], 2000);
     assert.equal(lists.length, 1, 'a closed watch resumes; it does not list again');
     const gaps = watches.slice(1).map((t, i) => t - watches[i]);
-    assert.equal(watches.length, 3, `watches at ${watches.join(', ')} ms`);
-    assert.ok(gaps[0] >= 450 && gaps[1] >= 950, `gaps ${gaps.join(', ')} ms`);
+    // 0, 0.5 and 1.5 s; a slow machine may not reach the third. Without backoff: hundreds.
+    assert.ok(watches.length >= 2 && watches.length <= 3, `watches at ${watches.join(', ')} ms`);
+    assert.ok(gaps[0] >= 450 && (gaps.length < 2 || gaps[1] >= 950), `gaps ${gaps.join(', ')} ms`);
   });
 
   it('waits as long as a busy server asks (429, Retry-After: 1), without growing its backoff', async () => {
     const { watches, logs } = await scenario([busy], 2300);
     const gaps = watches.slice(1).map((t, i) => t - watches[i]);
-    assert.equal(watches.length, 3, `watches at ${watches.join(', ')} ms`);
-    assert.ok(gaps.every((g) => g >= 950 && g < 1300), `gaps ${gaps.join(', ')} ms`);
+    // 0, 1 and 2 s; a doubling backoff would wait 0.5 s first, no backoff not at all.
+    assert.ok(watches.length >= 2 && watches.length <= 3, `watches at ${watches.join(', ')} ms`);
+    assert.ok(gaps.every((g) => g >= 950 && g < 1900), `gaps ${gaps.join(', ')} ms`);
     assert.ok(logs.every((m) => m === 'API server busy, retrying when it asked'));
   });
 

@@ -11,13 +11,18 @@ class RecordingWriter implements Writer {
   calls: string[] = [];
   statuses: AppStatus[] = [];
   failCreate?: ApiError;
+  failStatus?: ApiError;
   async createPod(pod: V1Pod) {
     this.calls.push(`create pod ${pod.metadata!.name}`);
     if (this.failCreate) throw this.failCreate;
     return 'created' as const;
   }
   async deletePod(_ns: string, name: string) { this.calls.push(`delete pod ${name}`); }
-  async patchStatus(_app: AppWithHelpers, status: AppStatus) { this.calls.push('patch status'); this.statuses.push(status); }
+  async patchStatus(_app: AppWithHelpers, status: AppStatus) {
+    this.calls.push('patch status');
+    if (this.failStatus) throw this.failStatus;
+    this.statuses.push(status);
+  }
   async recordEvent(_app: AppWithHelpers, type: string, reason: string) { this.calls.push(`event ${type} ${reason}`); }
 }
 
@@ -37,6 +42,14 @@ describe('reconcile', () => {
     const w = new RecordingWriter();
     assert.equal(await reconcile('ns/shop', deps(app.object(), [], w)), 'updated');
     assert.deepEqual(w.calls, [`create pod shop-${app.template().hash.slice(0, 5)}-0`, 'event Normal PodCreated']);
+  });
+
+  it('takes a status write answered 404 as the object deleted meanwhile, not as a failure', async () => {
+    const settled = new RecordingWriter();
+    await reconcile('ns/shop', deps(app.object(), [aPod(app).ready().build()], settled));
+    const w = new RecordingWriter();
+    w.failStatus = new ApiError(404, 'NotFound', 'appwithhelpers.helpers.dev "shop" not found');
+    assert.equal(await reconcile('ns/shop', deps(app.object(settled.statuses[0]), [aPod(app).initDone(1).build()], w)), 'deleted');
   });
 
   it('writes at once the first change after a settled status', async () => {
