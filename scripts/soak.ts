@@ -8,15 +8,15 @@
  * It starts its own control plane (KWOK fast stages) and the operator as a process (with
  * --expose-gc, so the heap can be read after a full GC). Between checkpoints it creates,
  * changes and deletes AppWithHelpers and deletes random Pods. At each checkpoint it stops, puts
- * every AppWithHelpers back, waits until all converged, and reads the heap after GC: the same
- * objects at every checkpoint, so a heap that grows is a leak. Passes when the last checkpoint's
+ * every AppWithHelpers back, waits until all converged and the operator is quiet, and reads the
+ * heap after GC: the same objects at every checkpoint, so a heap that grows is a leak. Passes when the last checkpoint's
  * heap is within 10% of the first's, the operator logged no error and everything converged.
  */
 import * as path from 'node:path';
 import { KubeHttp } from '../src/k8s/http';
-import { ControlPlane, sleep } from '../test/cluster/control-plane';
+import { ControlPlane, freePort, sleep } from '../test/cluster/control-plane';
 import { installCrd } from '../test/cluster/install-crd';
-import { adminClient, anAppWithHelpers, appsPath, managedPods, waitConverged } from '../test/integration/faults-helpers';
+import { adminClient, anAppWithHelpers, appsPath, managedPods, metric, waitConverged } from '../test/integration/faults-helpers';
 import { OperatorProcess } from '../test/integration/operator-process';
 
 const flag = (name: string, fallback: number) => {
@@ -66,6 +66,18 @@ async function act(http: KubeHttp, counts: Record<string, number>): Promise<void
   }
 }
 
+/** untilQuiet waits until the operator has sent no request for 2 s (its Events drained too). */
+async function untilQuiet(port: number): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  let last = -1;
+  for (let quiet = 0; quiet < 4 && Date.now() < deadline;) {
+    const now = await metric(port, 'appwithhelpers_api_requests_total');
+    quiet = now === last ? quiet + 1 : 0;
+    last = now;
+    await sleep(500);
+  }
+}
+
 /** Puts every AppWithHelpers back (deleted ones are created again) and waits until all converged. */
 async function settle(http: KubeHttp): Promise<number> {
   const present = new Set((await http.request<{ items: Array<{ metadata: { name: string; deletionTimestamp?: string } }> }>('GET', appsPath(ns))).items
@@ -95,7 +107,8 @@ async function main(): Promise<void> {
     const http = adminClient(cluster.kubeconfig);
     await cluster.kubectl(['create', 'namespace', ns]);
     while (!(await http.request('GET', `/api/v1/namespaces/${ns}/serviceaccounts/default`).then(() => true, () => false))) await sleep(100);
-    op = new OperatorProcess('operator', [`--namespaces=${ns}`, '--probe-port=0', '--log-level=warn'], cluster.userKubeconfig('appwithhelpers-operator'),
+    const port = await freePort();
+    op = new OperatorProcess('operator', [`--namespaces=${ns}`, `--probe-port=${port}`, '--log-level=warn'], cluster.userKubeconfig('appwithhelpers-operator'),
       'source', ['--expose-gc', '--require', path.join(__dirname, 'bench/heap-probe.js')]);
     for (const name of names) await http.request('POST', appsPath(ns), anAppWithHelpers(name));
     await waitConverged(http, ns, 120_000);
@@ -111,7 +124,7 @@ async function main(): Promise<void> {
         await sleep(1000 / actionsPerSecond);
       }
       const convergeSeconds = await settle(http);
-      await sleep(1000); // trailing status writes and Events
+      await untilQuiet(port); // trailing status writes and Events
       const heap = (await op.heapAfterGc()).heapUsed;
       heaps.push(heap);
       round++;
@@ -126,9 +139,10 @@ async function main(): Promise<void> {
     const alive = await Promise.race([op.exited.then(() => false), sleep(10).then(() => true)]);
     const converged = await settle(http).then(() => true, (err: Error) => (say(err.message), false));
     const actions = Object.values(counts).reduce((a, b) => a + b, 0);
+    const dropped = await metric(port, 'appwithhelpers_events_dropped_total');
     say(`soak: ${actions} changes in ${minutes} min (${JSON.stringify(counts)}); heap after GC ${(first / 2 ** 20).toFixed(2)} → ${(last / 2 ** 20).toFixed(2)} MiB ` +
       `(${growth >= 0 ? '+' : ''}${(growth * 100).toFixed(1)}%, limit ${TOLERANCE * 100}%), checkpoints ${heaps.map((h) => (h / 2 ** 20).toFixed(1)).join(' ')}; ` +
-      `${errors.length} error logs, ${warnings.length} warnings; operator ${alive ? 'running' : 'EXITED'}; ${converged ? 'all converged' : 'NOT converged'}`);
+      `${errors.length} error logs, ${warnings.length} warnings, ${dropped} Events dropped; operator ${alive ? 'running' : 'EXITED'}; ${converged ? 'all converged' : 'NOT converged'}`);
     for (const e of errors.slice(0, 5)) say(`error log: ${JSON.stringify(e)}`);
     const byMessage = warnings.reduce((m: Record<string, number>, w) => ({ ...m, [String(w.message)]: (m[String(w.message)] ?? 0) + 1 }), {});
     if (warnings.length) say(`warnings by message: ${JSON.stringify(byMessage)}; e.g. ${JSON.stringify(warnings[0])}`);

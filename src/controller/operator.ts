@@ -14,6 +14,9 @@ import { slimPod } from '../core/pod-facts';
 import { WorkQueue } from './queue';
 import { PermanentError, reconcile, type ReconcileDeps } from './reconcile';
 
+/** Events allowed to wait for the rate limit at once (about 2 KB each); client-go's recorder keeps 1000. */
+const MAX_PENDING_EVENTS = 200;
+
 /**
  * AppWithHelpersOperator takes from @dot-i/k8s-operator its kube config loading and lifecycle, and
  * replaces its watches: those are unfiltered, relist on every reconnect, feed one global queue in
@@ -74,7 +77,7 @@ export class AppWithHelpersOperator extends Operator {
 
   protected async init(): Promise<void> {
     const http = this.http;
-    const client = new KubeClient(http);
+    const client = new KubeClient(http, { maxPending: MAX_PENDING_EVENTS, onDropped: () => this.metrics.eventsDropped.inc() });
     if (!this.version) await this.preflight();
     const version = this.version!;
 

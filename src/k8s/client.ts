@@ -8,7 +8,14 @@ import { ApiError, KubeHttp } from './http';
  * and Events. Pods go as raw JSON, so fields newer than client-node's models reach the server.
  */
 export class KubeClient {
-  constructor(private readonly http: KubeHttp) {}
+  private pendingEvents = 0;
+
+  /**
+   * Events wait behind every other write for the rate limit; under sustained load they would pile
+   * up without end. At most maxPendingEvents wait; past that a new Event is dropped (onEventDropped
+   * counts it), as client-go's recorder drops when its queue is full. Status and Pods never wait.
+   */
+  constructor(private readonly http: KubeHttp, private readonly events: { maxPending: number; onDropped?: () => void } = { maxPending: 200 }) {}
 
   /** createPod is idempotent: AlreadyExists means the Pod is there, which is what we wanted. */
   async createPod(pod: V1Pod): Promise<'created' | 'exists'> {
@@ -40,6 +47,19 @@ export class KubeClient {
   }
 
   async recordEvent(app: AppWithHelpers, type: 'Normal' | 'Warning', reason: string, message: string, now: Date): Promise<void> {
+    if (this.pendingEvents >= this.events.maxPending) {
+      this.events.onDropped?.();
+      return;
+    }
+    this.pendingEvents++;
+    try {
+      await this.sendEvent(app, type, reason, message, now);
+    } finally {
+      this.pendingEvents--;
+    }
+  }
+
+  private async sendEvent(app: AppWithHelpers, type: 'Normal' | 'Warning', reason: string, message: string, now: Date): Promise<void> {
     const time = now.toISOString();
     await this.http.request('POST', `/api/v1/namespaces/${app.metadata.namespace}/events`, {
       apiVersion: 'v1', kind: 'Event',

@@ -17,6 +17,7 @@ export class Metrics {
   // Prometheus series) each, which per object would outweigh everything else the operator keeps.
   readonly initStepSeconds = new Histogram({ name: 'appwithhelpers_init_step_duration_seconds', help: 'How long init steps ran until they succeeded, per namespace', labelNames: ['namespace'], buckets: [0.5, 1, 2, 5, 10, 30, 60, 120, 300, 600], registers: [this.registry] });
   readonly sidecarRestarts = new Gauge({ name: 'appwithhelpers_sidecar_restarts', help: 'Sidecar container restarts across the Pods of an AppWithHelpers', labelNames: ['namespace', 'appwithhelpers'], registers: [this.registry] });
+  readonly eventsDropped = new Counter({ name: 'appwithhelpers_events_dropped_total', help: 'Events not sent because too many were already waiting for the client rate limit', registers: [this.registry] });
   readonly leader = new Gauge({ name: 'appwithhelpers_leader', help: '1 while this process holds the leader Lease', registers: [this.registry] });
 
   constructor() {
