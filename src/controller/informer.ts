@@ -20,6 +20,8 @@ export interface InformerOptions<T> {
   onChange: (obj: T, deleted: boolean) => void;
   onRelist?: () => void;
   onWatch?: () => void;
+  /** How long a watch must stay open to count as healthy (default 10 s; tests shorten it). */
+  healthyWatchMs?: number;
   /** Trims an object before it is cached, to what the operator reads. */
   transform?: (obj: T) => T;
 }
@@ -72,47 +74,56 @@ export class Informer<T extends Meta> {
   stop(): void {
     this.stopped = true;
     this.current?.destroy();
+    this.resolveSynced(); // whoever waits for the first list must not wait forever: it checks for stop
   }
 
   private async run(): Promise<void> {
     while (!this.stopped) {
+      let listed = false;
       try {
-        if (!this.resourceVersion) await this.relist();
-        this.openedAt = 0;
+        if (!this.resourceVersion) {
+          await this.relist();
+          listed = true;
+        }
+        if (this.stopped) return;
         await this.watch();
+        if (this.stopped) return;
         // A watch that ended on its own after a healthy while is renewed at once; one that ends
         // as soon as it opens (a server shutting down, a proxy) backs off like a failure.
-        if (this.healthy()) this.backoffMs = 0;
+        if (this.wasHealthy()) this.backoffMs = 0;
         else await this.backOff('watch closed early');
       } catch (err) {
         if (this.stopped) return;
+        // A watch that broke after a healthy while starts its backoff afresh (the mark is used up,
+        // so failures that follow, a failing list included, keep backing off).
+        if (this.wasHealthy()) this.backoffMs = 0;
         if (err instanceof ApiError && err.status === 410) {
           this.o.log.info('watch expired, listing again', { path: this.o.path });
           this.resourceVersion = '';
+          // Expired again straight after a list: wait, or a server that keeps answering 410 gets a list storm.
+          if (listed) await this.backOff('watch expired right after a list');
           continue;
         }
-        // A watch that broke after a healthy while starts its backoff afresh.
-        if (this.healthy()) this.backoffMs = 0;
-        // A server that says when to come back (429 while its storage initializes) is taken at its word.
-        if (err instanceof ApiError && err.retryAfterMs !== undefined) {
-          this.o.log.info('API server busy, retrying when it asked', { path: this.o.path, error: err.message, retryInMs: err.retryAfterMs });
-          await sleep(Math.max(100, err.retryAfterMs));
-          continue;
-        }
-        await this.backOff((err as Error).message);
+        // A server that says when to come back (429 while its storage initializes, or overloaded)
+        // is taken at its word, and the backoff still grows under it.
+        await this.backOff((err as Error).message, err instanceof ApiError ? err.retryAfterMs : undefined);
       }
     }
   }
 
-  /** healthy: the last watch stayed open long enough to count as working. */
-  private healthy(): boolean {
-    return this.openedAt > 0 && Date.now() - this.openedAt >= HEALTHY_WATCH_MS;
+  /** wasHealthy: the last watch stayed open long enough to count as working. Asking uses the mark up. */
+  private wasHealthy(): boolean {
+    const healthy = this.openedAt > 0 && Date.now() - this.openedAt >= (this.o.healthyWatchMs ?? HEALTHY_WATCH_MS);
+    this.openedAt = 0;
+    return healthy;
   }
 
-  private async backOff(reason: string): Promise<void> {
+  private async backOff(reason: string, retryAfterMs?: number): Promise<void> {
     this.backoffMs = Math.min(MAX_BACKOFF_MS, this.backoffMs ? this.backoffMs * 2 : FIRST_BACKOFF_MS);
-    this.o.log.warn('watch failed, retrying', { path: this.o.path, error: reason, retryInMs: this.backoffMs });
-    await sleep(this.backoffMs);
+    const wait = Math.max(this.backoffMs, retryAfterMs ?? 0);
+    if (retryAfterMs !== undefined) this.o.log.info('API server busy, retrying when it asked', { path: this.o.path, error: reason, retryInMs: wait });
+    else this.o.log.warn('watch failed, retrying', { path: this.o.path, error: reason, retryInMs: wait });
+    await sleep(wait);
   }
 
   private query(extra: Record<string, string>): string {
@@ -147,6 +158,10 @@ export class Informer<T extends Meta> {
     const res = await this.o.http.stream(this.query({
       watch: '1', allowWatchBookmarks: 'true', resourceVersion: this.resourceVersion, timeoutSeconds: String(240 + Math.floor(Math.random() * 120)),
     }));
+    if (this.stopped) {
+      res.destroy();
+      return;
+    }
     this.current = res;
     this.openedAt = Date.now();
     this.o.onWatch?.();

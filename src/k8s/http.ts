@@ -156,8 +156,9 @@ export class KubeHttp {
 
 /** Retry-After in seconds (the API server never sends the date form), capped at a minute. */
 function retryAfter(res: http.IncomingMessage): number | undefined {
-  const seconds = Number(res.headers['retry-after']);
-  return Number.isFinite(seconds) && seconds >= 0 && res.headers['retry-after'] !== undefined ? Math.min(seconds, 60) * 1000 : undefined;
+  const header = res.headers['retry-after']?.trim();
+  const seconds = header ? Number(header) : NaN;
+  return Number.isFinite(seconds) && seconds >= 0 ? Math.min(seconds, 60) * 1000 : undefined;
 }
 
 function readAll(res: http.IncomingMessage): Promise<string> {
