@@ -74,12 +74,18 @@ async function main(): Promise<void> {
     if (!stopping) await operator.start();
   };
   const stepDown = async (): Promise<void> => {
-    metrics.leader.set(0);
-    log.warn('stopping work until this replica holds the leader Lease again');
-    await operator.shutdown();
-    if (stopping) return;
-    operator = newOperator();
-    await campaign().catch((err: Error) => fail(`could not start after leading again: ${err.message}`, 1));
+    try {
+      metrics.leader.set(0);
+      log.warn('stopping work until this replica holds the leader Lease again');
+      await operator.shutdown({ abort: true }); // writes in flight are cut: another replica may lead soon
+      if (stopping) return;
+      const version = operator.serverVersion;
+      operator = newOperator();
+      operator.serverVersion = version; // rights and version were checked at start
+      await campaign();
+    } catch (err) {
+      fail(`could not start after leading again: ${(err as Error).message}`, 1);
+    }
   };
 
   try {

@@ -35,6 +35,7 @@ export class AppWithHelpersOperator extends Operator {
   /** Init steps whose success was already measured, by Pod UID: a Pod's entry goes with the Pod. */
   private readonly stepsSeen = new Map<string, Set<string>>();
   private version?: Awaited<ReturnType<KubeClient['serverVersion']>>;
+  private stopped = false;
 
   constructor(private readonly settings: Settings, private readonly log: Logger, private readonly metrics = new Metrics(),
     onRequest?: (verb: string, code: number, path: string) => void) {
@@ -45,6 +46,15 @@ export class AppWithHelpersOperator extends Operator {
       qps: settings.qps, burst: settings.burst,
       onRequest: (verb, code, path) => { metrics.apiRequests.inc({ verb, code: String(code) }); onRequest?.(verb, code, path); },
     });
+  }
+
+  /** The server version preflight found, for a successor to reuse (see main.ts). */
+  get serverVersion(): Awaited<ReturnType<KubeClient['serverVersion']>> | undefined {
+    return this.version;
+  }
+
+  set serverVersion(v: Awaited<ReturnType<KubeClient['serverVersion']>> | undefined) {
+    this.version = v;
   }
 
   /** newClient is another client on the same kube config, with a rate limit and timeout of its own. */
@@ -78,8 +88,9 @@ export class AppWithHelpersOperator extends Operator {
   protected async init(): Promise<void> {
     const http = this.http;
     const client = new KubeClient(http, { maxPending: MAX_PENDING_EVENTS, onDropped: () => this.metrics.eventsDropped.inc() });
-    if (!this.version) await this.preflight();
-    const version = this.version!;
+    this.version ??= await client.serverVersion();
+    if (this.stopped) return; // shut down while it waited: a stopped operator starts nothing
+    const version = this.version;
 
     const deps: ReconcileDeps = {
       getApp: (key) => this.appInformers.map((i) => i.get(key)).find(Boolean),
@@ -124,6 +135,7 @@ export class AppWithHelpersOperator extends Operator {
     // Pods first: reconciling with an empty Pod cache would plan creates for Pods that exist.
     this.podInformers.forEach((i) => i.start());
     await Promise.all(this.podInformers.map((i) => i.synced));
+    if (this.stopped) return;
     for (const scope of scopes) {
       this.appInformers.push(new Informer<AppWithHelpers>({
         http, path: `/apis/${GROUP}/${VERSION}${scope}/${PLURAL}`, log: this.log,
@@ -134,6 +146,7 @@ export class AppWithHelpersOperator extends Operator {
     }
     this.appInformers.forEach((i) => i.start());
     await Promise.all(this.appInformers.map((i) => i.synced));
+    if (this.stopped) return;
     this.readySince = new Date();
     this.log.info('caches synced', { appWithHelpers: this.appInformers.reduce((n, i) => n + i.size, 0), pods: this.podInformers.reduce((n, i) => n + i.size, 0) });
   }
@@ -208,8 +221,14 @@ export class AppWithHelpersOperator extends Operator {
   }
 
   /** stop stops taking work, lets running reconciles finish, then closes connections. */
-  async shutdown(): Promise<void> {
+  /**
+   * shutdown stops taking work and lets running reconciles finish, then closes connections; with
+   * abort (a lost Lease) it closes them first, so nothing more is written. Either way it is final.
+   */
+  async shutdown(options: { abort?: boolean } = {}): Promise<void> {
+    this.stopped = true;
     [...this.appInformers, ...this.podInformers].forEach((i) => i.stop());
+    if (options.abort) this.http.close();
     await this.queue?.shutDown();
     this.http.close();
   }

@@ -36,6 +36,7 @@ export class KubeHttp {
   private readonly waiters: Array<() => void> = [];
   private readonly lowWaiters: Array<() => void> = [];
   private timer?: NodeJS.Timeout;
+  private closed = false;
 
   constructor(private readonly kc: KubeConfig, private readonly options: HttpOptions) {
     this.tokens = options.burst;
@@ -50,6 +51,7 @@ export class KubeHttp {
   /** request sends one call; a `low` one (an Event) waits behind every normal one for a token. */
   async request<T>(method: string, path: string, body?: unknown, contentType = 'application/json', priority: 'normal' | 'low' = 'normal'): Promise<T> {
     await this.take(priority);
+    this.refuseIfClosed(method, path);
     const res = await this.send(method, path, body, contentType);
     const text = await readAll(res);
     this.options.onRequest?.(method, res.statusCode ?? 0, path);
@@ -64,6 +66,7 @@ export class KubeHttp {
   /** stream opens a watch; it resolves with the response once the server has answered 200. */
   async stream(path: string): Promise<http.IncomingMessage> {
     await this.take();
+    this.refuseIfClosed('WATCH', path);
     const res = await this.send('GET', path);
     this.options.onRequest?.('WATCH', res.statusCode ?? 0, path);
     if (res.statusCode !== 200) {
@@ -74,11 +77,19 @@ export class KubeHttp {
     return res;
   }
 
+  /** close is final: connections (and requests in flight) end, and every later or waiting request fails. */
   close(): void {
+    this.closed = true;
     this.agent.destroy();
     this.plainAgent.destroy();
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
+    // Waiting requests go on, to fail at refuseIfClosed instead of waiting forever.
+    [...this.waiters.splice(0), ...this.lowWaiters.splice(0)].forEach((go) => go());
+  }
+
+  private refuseIfClosed(method: string, path: string): void {
+    if (this.closed) throw new ApiError(0, 'Closed', `${method} ${path}: the client was closed (the operator is stopping)`);
   }
 
   private async send(method: string, path: string, body?: unknown, contentType = 'application/json'): Promise<http.IncomingMessage> {

@@ -26,6 +26,10 @@ export class LeaderElector {
   private leading = false;
   private stopped = false;
   private lastRenew = 0;
+  /** Bumped each time leadership starts or ends; an attempt answered in another term counts for nothing. */
+  private term = 0;
+  /** Set when a renewal found another holder. */
+  private takenBy?: string;
 
   /** http should be a client of its own (its own rate limit, short timeouts): renewals must not wait behind reconcile writes. */
   constructor(private readonly http: KubeHttp, private readonly o: LeaderOptions, private readonly log: Logger) {}
@@ -43,14 +47,20 @@ export class LeaderElector {
     while (!this.stopped && !(await this.tryAcquireOrRenew())) await sleep(this.untilNextTry());
     if (this.stopped) return;
     this.log.info('became leader', { lease: `${this.o.namespace}/${this.o.name}`, identity: this.o.identity });
+    const term = ++this.term;
     void (async () => {
       while (!this.stopped) {
         await sleep(this.o.retryPeriodMs);
         if (this.stopped) return;
-        if (await this.tryAcquireOrRenew()) continue;
-        if (Date.now() - this.lastRenew > this.o.renewDeadlineMs) {
+        // The deadline holds however long an attempt takes: work stops before the Lease can pass on.
+        const left = this.lastRenew + this.o.renewDeadlineMs - Date.now();
+        const renewed = left > 0 && await Promise.race([this.tryAcquireOrRenew(term), sleep(left).then(() => false)]);
+        if (renewed) continue;
+        const takenBy = this.takenBy;
+        if (takenBy || Date.now() - this.lastRenew >= this.o.renewDeadlineMs) {
           this.leading = false;
-          this.log.warn('lost the leader Lease: not renewed within the renew deadline', { lease: `${this.o.namespace}/${this.o.name}` });
+          this.term++; // an attempt still in flight must not make us leader again
+          this.log.warn(takenBy ? `lost the leader Lease: ${takenBy} holds it` : 'lost the leader Lease: not renewed within the renew deadline', { lease: `${this.o.namespace}/${this.o.name}` });
           onLost();
           return;
         }
@@ -73,7 +83,8 @@ export class LeaderElector {
     }
   }
 
-  private async tryAcquireOrRenew(): Promise<boolean> {
+  private async tryAcquireOrRenew(term = this.term): Promise<boolean> {
+    this.takenBy = undefined;
     const now = new Date();
     const started = now.getTime(); // a renewal counts from when it was asked for, not when it was answered
     const spec = {
@@ -92,18 +103,21 @@ export class LeaderElector {
           apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: this.o.name, namespace: this.o.namespace },
           spec: { ...spec, acquireTime: microTime(now), leaseTransitions: 0 },
         });
-        return this.acquired(started);
+        return this.acquired(started, term);
       }
       const record = JSON.stringify(lease.spec);
       if (this.observed?.record !== record) this.observed = { record, at: this.renewedAt(lease.spec.renewTime), duration: (lease.spec.leaseDurationSeconds ?? 0) * 1000 };
       const holder = lease.spec.holderIdentity;
-      if (holder && holder !== this.o.identity && this.observed.at + this.observed.duration > Date.now()) return false;
+      if (holder && holder !== this.o.identity && this.observed.at + this.observed.duration > Date.now()) {
+        if (this.leading) this.takenBy = holder; // someone else holds it now: stop at once
+        return false;
+      }
       const mine = holder === this.o.identity;
       await this.http.request('PUT', `${this.path}/${this.o.name}`, {
         ...lease,
         spec: { ...lease.spec, ...spec, acquireTime: mine ? lease.spec.acquireTime : microTime(now), leaseTransitions: (lease.spec.leaseTransitions ?? 0) + (mine ? 0 : 1) },
       });
-      return this.acquired(started);
+      return this.acquired(started, term);
     } catch (err) {
       if (!(err instanceof ApiError && err.status === 409)) this.log.warn('leader election attempt failed', { error: (err as Error).message });
       return false;
@@ -128,7 +142,8 @@ export class LeaderElector {
     return Math.max(10, Math.min(this.o.retryPeriodMs, expiresIn + 10));
   }
 
-  private acquired(started: number): boolean {
+  private acquired(started: number, term: number): boolean {
+    if (term !== this.term) return false; // answered after we gave the Lease up: campaign afresh
     this.leading = true;
     this.lastRenew = started;
     return true;
