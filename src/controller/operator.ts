@@ -34,7 +34,8 @@ export class AppWithHelpersOperator extends Operator {
   private readySince?: Date;
   /** Init steps whose success was already measured, by Pod UID: a Pod's entry goes with the Pod. */
   private readonly stepsSeen = new Map<string, Set<string>>();
-  private version?: Awaited<ReturnType<KubeClient['serverVersion']>>;
+  /** What preflight found; a successor after a lost Lease is given it (see main.ts) instead of asking again. */
+  serverVersion?: Awaited<ReturnType<KubeClient['serverVersion']>>;
   private stopped = false;
 
   constructor(private readonly settings: Settings, private readonly log: Logger, private readonly metrics = new Metrics(),
@@ -46,15 +47,6 @@ export class AppWithHelpersOperator extends Operator {
       qps: settings.qps, burst: settings.burst,
       onRequest: (verb, code, path) => { metrics.apiRequests.inc({ verb, code: String(code) }); onRequest?.(verb, code, path); },
     });
-  }
-
-  /** The server version preflight found, for a successor to reuse (see main.ts). */
-  get serverVersion(): Awaited<ReturnType<KubeClient['serverVersion']>> | undefined {
-    return this.version;
-  }
-
-  set serverVersion(v: Awaited<ReturnType<KubeClient['serverVersion']>> | undefined) {
-    this.version = v;
   }
 
   /** newClient is another client on the same kube config, with a rate limit and timeout of its own. */
@@ -77,20 +69,20 @@ export class AppWithHelpersOperator extends Operator {
    */
   async preflight(lease?: { namespace: string }): Promise<void> {
     const client = new KubeClient(this.http);
-    this.version = await client.serverVersion().catch((err) => {
+    const version = await client.serverVersion().catch((err) => {
       if (err instanceof ApiError && err.status === 401) throw new Error(`the API server at ${this.http.server} refused the kubeconfig's credentials (401 Unauthorized): check its token or client certificate`);
       throw err;
     });
-    this.log.info('connected', { server: this.http.server, kubernetes: this.version.gitVersion });
+    this.serverVersion = version;
+    this.log.info('connected', { server: this.http.server, kubernetes: version.gitVersion });
     await checkAccess(this.http, rightsNeeded(this.settings.namespaces, lease));
   }
 
   protected async init(): Promise<void> {
     const http = this.http;
     const client = new KubeClient(http, { maxPending: MAX_PENDING_EVENTS, onDropped: () => this.metrics.eventsDropped.inc() });
-    this.version ??= await client.serverVersion();
+    const version = this.serverVersion ??= await client.serverVersion();
     if (this.stopped) return; // shut down while it waited: a stopped operator starts nothing
-    const version = this.version;
 
     const deps: ReconcileDeps = {
       getApp: (key) => this.appInformers.map((i) => i.get(key)).find(Boolean),
@@ -220,7 +212,6 @@ export class AppWithHelpersOperator extends Operator {
     this.metrics.sidecarRestarts.set({ namespace, appwithhelpers: app }, restarts);
   }
 
-  /** stop stops taking work, lets running reconciles finish, then closes connections. */
   /**
    * shutdown stops taking work and lets running reconciles finish, then closes connections; with
    * abort (a lost Lease) it closes them first, so nothing more is written. Either way it is final.
