@@ -5,13 +5,14 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { WAIT_SCRIPT, waitEnv } from '../../../src/core/wait-script';
 
-/** Runs the real script with sh, with `nc`, `wget` and `sleep` replaced by stubs on PATH. */
+/** Runs the real script with sh, with `nc`, `wget`, `sleep` and `date` (a clock that stands still) replaced by stubs on PATH. */
 function runWait(env: Array<{ name: string; value: string }>, answerOnTry: number) {
   const bin = mkdtempSync(path.join(os.tmpdir(), 'wait-'));
   const counter = path.join(bin, 'tries');
   const stub = `#!/bin/sh\nn=$(cat ${counter} 2>/dev/null || echo 0); n=$((n + 1)); echo $n > ${counter}\necho "$0 $*" >> ${bin}/calls\n[ $n -ge ${answerOnTry} ]\n`;
   for (const tool of ['nc', 'wget']) { writeFileSync(path.join(bin, tool), stub); chmodSync(path.join(bin, tool), 0o755); }
   writeFileSync(path.join(bin, 'sleep'), '#!/bin/sh\nexit 0\n'); chmodSync(path.join(bin, 'sleep'), 0o755);
+  writeFileSync(path.join(bin, 'date'), '#!/bin/sh\necho 1764000000\n'); chmodSync(path.join(bin, 'date'), 0o755);
   const res = spawnSync('sh', ['-c', WAIT_SCRIPT], { env: { PATH: `${bin}:/usr/bin:/bin`, ...Object.fromEntries(env.map((e) => [e.name, e.value])) }, encoding: 'utf8' });
   const calls = spawnSync('cat', [path.join(bin, 'calls')], { encoding: 'utf8' }).stdout;
   rmSync(bin, { recursive: true, force: true });
