@@ -11,7 +11,10 @@ export default tseslint.config(
   ...tseslint.configs.recommended,
   {
     rules: {
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_' },
+      ],
       '@typescript-eslint/no-non-null-assertion': 'off',
       'no-constant-condition': ['error', { checkLoops: false }],
     },
@@ -19,18 +22,32 @@ export default tseslint.config(
   {
     files: ['src/api/**/*.ts', 'src/core/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [{ group: edge, message: 'api/ and core/ are pure: no I/O layers.' }] }],
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: edge, message: 'api/ and core/ are pure: no I/O layers.' }] },
+      ],
     },
   },
   {
     files: ['src/k8s/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [{ group: ['**/controller/**'], message: 'k8s/ sits below controller/.' }] }],
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['**/controller/**'], message: 'k8s/ sits below controller/.' }] },
+      ],
     },
   },
   {
     files: ['**/*.js', '**/*.mjs'],
-    languageOptions: { globals: { require: 'readonly', module: 'writable', process: 'readonly', console: 'readonly', __dirname: 'readonly' } },
+    languageOptions: {
+      globals: {
+        require: 'readonly',
+        module: 'writable',
+        process: 'readonly',
+        console: 'readonly',
+        __dirname: 'readonly',
+      },
+    },
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
 );

@@ -14,7 +14,9 @@ const root = path.join(__dirname, '..');
 async function main(): Promise<void> {
   const t0 = Date.now();
   const elapsed = () => `${((Date.now() - t0) / 1000).toFixed(0)}s`;
-  console.log('1/4 Starting a local Kubernetes control plane (the first run builds it from source: several minutes)...');
+  console.log(
+    '1/4 Starting a local Kubernetes control plane (the first run builds it from source: several minutes)...',
+  );
   const cluster = await ControlPlane.start({ stages: 'realistic', log: (l) => console.log(l) });
   let operator: ReturnType<typeof spawn> | undefined;
   let stopping = false;
@@ -38,9 +40,16 @@ async function main(): Promise<void> {
     console.log(`3/4 Starting the operator (logs: ${logFile})`);
     const log = openSync(logFile, 'a');
     operator = spawn(process.execPath, ['--require', 'tsx/cjs', path.join(root, 'src/main.ts')], {
-      cwd: root, stdio: ['ignore', log, log], env: { ...process.env, KUBECONFIG: cluster.kubeconfig },
+      cwd: root,
+      stdio: ['ignore', log, log],
+      env: { ...process.env, KUBECONFIG: cluster.kubeconfig },
     });
-    operator.on('exit', (code) => { if (!stopping) { console.error(`the operator stopped (exit ${code}); see ${logFile}`); void stop(1); } });
+    operator.on('exit', (code) => {
+      if (!stopping) {
+        console.error(`the operator stopped (exit ${code}); see ${logFile}`);
+        void stop(1);
+      }
+    });
 
     console.log(`4/4 Applying the guide's examples and one broken on purpose (${elapsed()})\n`);
     await cluster.kubectl(['apply', '-f', path.join(root, 'examples'), '-f', path.join(root, 'examples/simulated')]);
@@ -53,7 +62,11 @@ async function main(): Promise<void> {
         console.log(`--- kubectl get awh (${elapsed()})\n${table}`);
         last = shape;
       }
-      const settled = /myapp-combined\s+Running/.test(table) && /myapp-with-init\s+Running/.test(table) && /myapp-with-sidecar\s+Running/.test(table) && /failing-step\s+Init:CrashLoopBackOff/.test(table);
+      const settled =
+        /myapp-combined\s+Running/.test(table) &&
+        /myapp-with-init\s+Running/.test(table) &&
+        /myapp-with-sidecar\s+Running/.test(table) &&
+        /failing-step\s+Init:CrashLoopBackOff/.test(table);
       if (settled || Date.now() > deadline) break;
       await sleep(300);
     }

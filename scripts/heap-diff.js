@@ -19,6 +19,9 @@ function summarize(file) {
 }
 
 const [a, b] = process.argv.slice(2).map(summarize);
-const rows = [...b].map(([k, v]) => ({ k, dc: v.count - (a.get(k)?.count ?? 0), ds: v.size - (a.get(k)?.size ?? 0) }))
-  .filter((r) => r.ds !== 0).sort((x, y) => y.ds - x.ds).slice(0, 40);
+const rows = [...b]
+  .map(([k, v]) => ({ k, dc: v.count - (a.get(k)?.count ?? 0), ds: v.size - (a.get(k)?.size ?? 0) }))
+  .filter((r) => r.ds !== 0)
+  .sort((x, y) => y.ds - x.ds)
+  .slice(0, 40);
 for (const r of rows) console.log(`${String(r.ds).padStart(10)} B ${String(r.dc).padStart(7)}  ${r.k}`);

@@ -11,7 +11,12 @@ import { ControlPlane } from '../test/cluster/control-plane';
 type Schema = Record<string, unknown>;
 const refPrefix = '#/components/schemas/';
 // Fields a CRD's JSONSchemaProps does not know, or that only mean something to strategic merge.
-const dropped = new Set(['x-kubernetes-patch-strategy', 'x-kubernetes-patch-merge-key', 'x-kubernetes-unions', 'format']);
+const dropped = new Set([
+  'x-kubernetes-patch-strategy',
+  'x-kubernetes-patch-merge-key',
+  'x-kubernetes-unions',
+  'format',
+]);
 
 export function toStructural(schema: Schema, all: Record<string, Schema>): Schema {
   if (typeof schema.$ref === 'string') return toStructural(all[schema.$ref.slice(refPrefix.length)], all);
@@ -32,7 +37,9 @@ export function toStructural(schema: Schema, all: Record<string, Schema>): Schem
     // stored objects with empties or fail the field's own enum. Real defaults ("TCP") stay.
     if (key === 'default' && (typeof value === 'object' || value === '' || value === 0 || value === false)) continue;
     if (key === 'properties') {
-      out.properties = Object.fromEntries(Object.entries(value as Record<string, Schema>).map(([k, v]) => [k, toStructural(v, all)]));
+      out.properties = Object.fromEntries(
+        Object.entries(value as Record<string, Schema>).map(([k, v]) => [k, toStructural(v, all)]),
+      );
     } else if (key === 'items' || key === 'additionalProperties') {
       out[key] = typeof value === 'object' ? toStructural(value as Schema, all) : value;
     } else {
@@ -61,7 +68,12 @@ async function main(): Promise<void> {
     const all = doc.components.schemas as Record<string, Schema>;
     const version = JSON.parse(await cluster.kubectl(['version', '-o', 'json'])).serverVersion.gitVersion;
     const pick = (name: string) => toStructural({ $ref: refPrefix + `io.k8s.api.core.v1.${name}` }, all);
-    const out = { kubernetesVersion: version, Container: pick('Container'), Volume: pick('Volume'), PodSpec: pick('PodSpec') };
+    const out = {
+      kubernetesVersion: version,
+      Container: pick('Container'),
+      Volume: pick('Volume'),
+      PodSpec: pick('PodSpec'),
+    };
     const file = path.join(__dirname, '../src/api/core-v1-schemas.json');
     writeFileSync(file, JSON.stringify(out, null, 1) + '\n');
     console.log(`wrote ${file} from Kubernetes ${version}`);

@@ -26,25 +26,41 @@ async function main(): Promise<void> {
     operator = newOperator();
   } catch (err) {
     // One line, naming the file: YAML errors come with a multi-line excerpt of it.
-    const where = process.env.KUBECONFIG ? `the kubeconfig ${process.env.KUBECONFIG}` : 'a kubeconfig (~/.kube/config, or the in-cluster ServiceAccount)';
-    const why = (err as Error).message.split('\n')[0].replace(/^No active cluster!?$/, 'it names no current cluster: set current-context');
+    const where = process.env.KUBECONFIG
+      ? `the kubeconfig ${process.env.KUBECONFIG}`
+      : 'a kubeconfig (~/.kube/config, or the in-cluster ServiceAccount)';
+    const why = (err as Error).message
+      .split('\n')[0]
+      .replace(/^No active cluster!?$/, 'it names no current cluster: set current-context');
     return fail(`could not load ${where}: ${why}`, 1);
   }
   // The Lease has a client of its own, as client-go's leader election does: a renewal never waits
   // behind reconcile writes for a token, and each call gives up in time for the renew deadline.
   const elector = settings.leaderElect
-    ? new LeaderElector(operator.newClient({ qps: 5, burst: 10, timeoutMs: 4000 }), {
-      namespace: settings.leaseNamespace, name: settings.leaseName, identity: settings.identity,
-      leaseDurationMs: 15_000, renewDeadlineMs: 10_000, retryPeriodMs: 2_000,
-    }, log)
+    ? new LeaderElector(
+        operator.newClient({ qps: 5, burst: 10, timeoutMs: 4000 }),
+        {
+          namespace: settings.leaseNamespace,
+          name: settings.leaseName,
+          identity: settings.identity,
+          leaseDurationMs: 15_000,
+          renewDeadlineMs: 10_000,
+          retryPeriodMs: 2_000,
+        },
+        log,
+      )
     : undefined;
 
   let probes: Server | undefined;
   if (settings.probePort) {
     probes = await serveProbes(settings.probePort, metrics, {
       healthy: () => true,
-      ready: () => (elector && !elector.isLeader ? { ok: true, detail: 'standby: waiting for the leader Lease' }
-        : operator.ready ? { ok: true, detail: 'ok: leading, caches synced' } : { ok: false, detail: 'starting: caches not synced yet' }),
+      ready: () =>
+        elector && !elector.isLeader
+          ? { ok: true, detail: 'standby: waiting for the leader Lease' }
+          : operator.ready
+            ? { ok: true, detail: 'ok: leading, caches synced' }
+            : { ok: false, detail: 'starting: caches not synced yet' },
     }).catch((err: Error) => fail(`could not serve probes on port ${settings.probePort}: ${err.message}`, 1));
   }
 
@@ -68,7 +84,10 @@ async function main(): Promise<void> {
    * The process stays up: no restart loop, no lost metrics.
    */
   const campaign = async (): Promise<void> => {
-    log.info('waiting for the leader Lease', { lease: `${settings.leaseNamespace}/${settings.leaseName}`, identity: settings.identity });
+    log.info('waiting for the leader Lease', {
+      lease: `${settings.leaseNamespace}/${settings.leaseName}`,
+      identity: settings.identity,
+    });
     await elector!.run(() => void stepDown());
     metrics.leader.set(1);
     if (!stopping) await operator.start();

@@ -5,7 +5,15 @@ import { DEFAULT_HELPER_IMAGE } from './api/constants';
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 
 export const settingsSchema = z.object({
-  namespaces: z.string().default('').transform((s) => s.split(',').map((n) => n.trim()).filter(Boolean))
+  namespaces: z
+    .string()
+    .default('')
+    .transform((s) =>
+      s
+        .split(',')
+        .map((n) => n.trim())
+        .filter(Boolean),
+    )
     .describe('Namespaces to watch, comma-separated; empty watches all'),
   helperImage: z.string().min(1).default(DEFAULT_HELPER_IMAGE).describe('Image for waitFor steps that name none'),
   concurrency: int(1, 64).default(4).describe('AppWithHelpers reconciled at once'),
@@ -13,10 +21,14 @@ export const settingsSchema = z.object({
   burst: int(1, 100000).default(30).describe('Client-side API burst'),
   logLevel: z.enum(['error', 'warn', 'info', 'debug']).default('info').describe('Log level'),
   probePort: int(0, 65535).default(8080).describe('Port of /metrics, /healthz and /readyz; 0 turns them off'),
-  leaderElect: z.enum(['true', 'false']).default('false').transform((v) => v === 'true').describe('Hold a Lease so only one replica reconciles'),
-  leaseNamespace: z.string().min(1).default('default').describe('Namespace of the leader Lease (the operator\'s own)'),
+  leaderElect: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((v) => v === 'true')
+    .describe('Hold a Lease so only one replica reconciles'),
+  leaseNamespace: z.string().min(1).default('default').describe("Namespace of the leader Lease (the operator's own)"),
   leaseName: z.string().min(1).default('appwithhelpers-operator').describe('Name of the leader Lease'),
-  identity: z.string().min(1).default(`${hostname()}-${process.pid}`).describe('This replica\'s name in the Lease'),
+  identity: z.string().min(1).default(`${hostname()}-${process.pid}`).describe("This replica's name in the Lease"),
 });
 
 export type Settings = z.output<typeof settingsSchema>;
@@ -51,7 +63,8 @@ export function parseSettings(argv: string[], env: NodeJS.ProcessEnv): Settings 
     if (value === undefined) throw new Error(`flag ${flag} needs a value`);
     raw[key] = value;
   }
-  for (const [key, [, name]] of Object.entries(sources)) if (raw[key] === undefined && env[name] !== undefined) raw[key] = env[name];
+  for (const [key, [, name]] of Object.entries(sources))
+    if (raw[key] === undefined && env[name] !== undefined) raw[key] = env[name];
   const result = settingsSchema.safeParse(raw);
   if (!result.success) {
     const issue = result.error.issues[0];

@@ -31,7 +31,13 @@ export class AppBuilder {
     return p.spec;
   }
   object(status?: AppWithHelpers['status']): AppWithHelpers {
-    return { apiVersion: 'helpers.dev/v1alpha1', kind: 'AppWithHelpers', metadata: { name: 'shop', namespace: 'ns', uid: 'uid-1', generation: 1, resourceVersion: '1' }, spec: this.spec, status };
+    return {
+      apiVersion: 'helpers.dev/v1alpha1',
+      kind: 'AppWithHelpers',
+      metadata: { name: 'shop', namespace: 'ns', uid: 'uid-1', generation: 1, resourceVersion: '1' },
+      spec: this.spec,
+      status,
+    };
   }
   template() {
     return renderPodTemplate({ name: 'shop', namespace: 'ns', uid: 'uid-1' }, this.parsed(), options);
@@ -40,9 +46,33 @@ export class AppBuilder {
 
 export const anApp = () => new AppBuilder();
 
-const waiting = (name: string, reason = 'PodInitializing'): V1ContainerStatus => ({ name, image: 'x', imageID: '', ready: false, restartCount: 0, started: false, state: { waiting: { reason } } });
-const running = (name: string, ready = true): V1ContainerStatus => ({ name, image: 'x', imageID: '', ready, restartCount: 0, started: true, state: { running: { startedAt: NOW } } });
-const completed = (name: string): V1ContainerStatus => ({ name, image: 'x', imageID: '', ready: false, restartCount: 0, started: false, state: { terminated: { exitCode: 0, reason: 'Completed', startedAt: NOW, finishedAt: NOW } } });
+const waiting = (name: string, reason = 'PodInitializing'): V1ContainerStatus => ({
+  name,
+  image: 'x',
+  imageID: '',
+  ready: false,
+  restartCount: 0,
+  started: false,
+  state: { waiting: { reason } },
+});
+const running = (name: string, ready = true): V1ContainerStatus => ({
+  name,
+  image: 'x',
+  imageID: '',
+  ready,
+  restartCount: 0,
+  started: true,
+  state: { running: { startedAt: NOW } },
+});
+const completed = (name: string): V1ContainerStatus => ({
+  name,
+  image: 'x',
+  imageID: '',
+  ready: false,
+  restartCount: 0,
+  started: false,
+  state: { terminated: { exitCode: 0, reason: 'Completed', startedAt: NOW, finishedAt: NOW } },
+});
 
 /** PodBuilder makes a Pod of an app's template in a given state of its life. */
 export class PodBuilder {
@@ -54,8 +84,16 @@ export class PodBuilder {
     this.pod.spec!.nodeName = 'kwok-node-0';
     this.created();
   }
-  private inits() { return this.pod.spec!.initContainers ?? []; }
-  private set(phase: string, init: V1ContainerStatus[], main: V1ContainerStatus[], initialized: boolean, ready: boolean): this {
+  private inits() {
+    return this.pod.spec!.initContainers ?? [];
+  }
+  private set(
+    phase: string,
+    init: V1ContainerStatus[],
+    main: V1ContainerStatus[],
+    initialized: boolean,
+    ready: boolean,
+  ): this {
     this.pod.status = {
       phase,
       conditions: [
@@ -69,24 +107,78 @@ export class PodBuilder {
     return this;
   }
   created(): this {
-    return this.set('Pending', this.inits().map((c) => waiting(c.name)), this.pod.spec!.containers.map((c) => waiting(c.name, this.inits().length ? 'PodInitializing' : 'ContainerCreating')), !this.inits().length, false);
+    return this.set(
+      'Pending',
+      this.inits().map((c) => waiting(c.name)),
+      this.pod.spec!.containers.map((c) =>
+        waiting(c.name, this.inits().length ? 'PodInitializing' : 'ContainerCreating'),
+      ),
+      !this.inits().length,
+      false,
+    );
   }
   /** initDone(n): the first n init containers finished (sidecars started), the next one runs. */
   initDone(n: number): this {
-    const init = this.inits().map((c, i) => (i < n ? ((c as { restartPolicy?: string }).restartPolicy === 'Always' ? running(c.name) : completed(c.name)) : i === n ? running(c.name, false) : waiting(c.name)));
-    if (n < init.length && (this.inits()[n] as { restartPolicy?: string }).restartPolicy !== 'Always') init[n] = { ...init[n], started: false };
-    return this.set('Pending', init, this.pod.spec!.containers.map((c) => waiting(c.name)), n >= init.length, false);
+    const init = this.inits().map((c, i) =>
+      i < n
+        ? (c as { restartPolicy?: string }).restartPolicy === 'Always'
+          ? running(c.name)
+          : completed(c.name)
+        : i === n
+          ? running(c.name, false)
+          : waiting(c.name),
+    );
+    if (n < init.length && (this.inits()[n] as { restartPolicy?: string }).restartPolicy !== 'Always')
+      init[n] = { ...init[n], started: false };
+    return this.set(
+      'Pending',
+      init,
+      this.pod.spec!.containers.map((c) => waiting(c.name)),
+      n >= init.length,
+      false,
+    );
   }
   crashLooping(step: string, exitCode = 3, restarts = 2, message = 'connection refused'): this {
-    const init = this.inits().map((c) => (c.name === step
-      ? { name: c.name, image: 'x', imageID: '', ready: false, restartCount: restarts, started: false, lastState: { terminated: { exitCode, reason: 'Error', message, startedAt: NOW, finishedAt: NOW } }, state: { waiting: { reason: 'CrashLoopBackOff', message: `back-off 20s restarting failed container=${c.name}` } } }
-      : (c as { restartPolicy?: string }).restartPolicy === 'Always' ? running(c.name) : completed(c.name)));
+    const init = this.inits().map((c) =>
+      c.name === step
+        ? {
+            name: c.name,
+            image: 'x',
+            imageID: '',
+            ready: false,
+            restartCount: restarts,
+            started: false,
+            lastState: { terminated: { exitCode, reason: 'Error', message, startedAt: NOW, finishedAt: NOW } },
+            state: {
+              waiting: { reason: 'CrashLoopBackOff', message: `back-off 20s restarting failed container=${c.name}` },
+            },
+          }
+        : (c as { restartPolicy?: string }).restartPolicy === 'Always'
+          ? running(c.name)
+          : completed(c.name),
+    );
     const idx = this.inits().findIndex((c) => c.name === step);
-    this.inits().forEach((c, i) => { if (i > idx) init[i] = waiting(c.name); });
-    return this.set('Pending', init, this.pod.spec!.containers.map((c) => waiting(c.name)), false, false);
+    this.inits().forEach((c, i) => {
+      if (i > idx) init[i] = waiting(c.name);
+    });
+    return this.set(
+      'Pending',
+      init,
+      this.pod.spec!.containers.map((c) => waiting(c.name)),
+      false,
+      false,
+    );
   }
   ready(): this {
-    return this.set('Running', this.inits().map((c) => ((c as { restartPolicy?: string }).restartPolicy === 'Always' ? running(c.name) : completed(c.name))), this.pod.spec!.containers.map((c) => running(c.name)), true, true);
+    return this.set(
+      'Running',
+      this.inits().map((c) =>
+        (c as { restartPolicy?: string }).restartPolicy === 'Always' ? running(c.name) : completed(c.name),
+      ),
+      this.pod.spec!.containers.map((c) => running(c.name)),
+      true,
+      true,
+    );
   }
   failed(): this {
     this.pod.status = { ...this.pod.status, phase: 'Failed' };

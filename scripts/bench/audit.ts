@@ -13,7 +13,13 @@ export function countWrites(file: string, user: string, from: Date, to: Date = n
   const count: AuditCount = { total: 0, byResource: {} };
   for (const line of readFileSync(file, 'utf8').split('\n')) {
     if (!line || !line.includes(user)) continue;
-    const e = JSON.parse(line) as { stage: string; verb: string; user: { username: string }; requestReceivedTimestamp: string; objectRef?: { resource?: string; subresource?: string } };
+    const e = JSON.parse(line) as {
+      stage: string;
+      verb: string;
+      user: { username: string };
+      requestReceivedTimestamp: string;
+      objectRef?: { resource?: string; subresource?: string };
+    };
     if (e.stage !== 'ResponseComplete' || e.user.username !== user || !WRITES.has(e.verb)) continue;
     if (REVIEWS.has(e.objectRef?.resource ?? '')) continue; // a review is a question: nothing is stored
     const at = Date.parse(e.requestReceivedTimestamp);

@@ -10,6 +10,8 @@ process.on('SIGUSR2', () => {
   global.gc();
   const m = process.memoryUsage();
   const dir = process.env.HEAP_SNAPSHOT_DIR;
-  const snapshot = dir ? v8.writeHeapSnapshot(path.join(dir, `operator-${process.pid}-${++n}.heapsnapshot`)) : undefined;
+  const snapshot = dir
+    ? v8.writeHeapSnapshot(path.join(dir, `operator-${process.pid}-${++n}.heapsnapshot`))
+    : undefined;
   console.log(JSON.stringify({ message: 'heap', heapUsed: m.heapUsed, rss: m.rss, snapshot }));
 });

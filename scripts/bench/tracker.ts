@@ -19,22 +19,35 @@ export class Tracker {
   private readonly informers: Array<Informer<{ metadata?: { name?: string } }>> = [];
 
   constructor(http: KubeHttp, namespace: string, withApps: boolean) {
-    this.informers.push(new Informer<V1Pod>({
-      http, path: `/api/v1/namespaces/${namespace}/pods`, log: quiet,
-      onChange: (pod, deleted) => {
-        const ready = pod.status?.phase === 'Running' && pod.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True');
-        if (!deleted && ready && !this.podReady.has(pod.metadata!.name!)) this.podReady.set(pod.metadata!.name!, Date.now());
-      },
-    }) as Informer<{ metadata?: { name?: string } }>);
-    if (withApps) {
-      this.informers.push(new Informer<AppWithHelpers>({
-        http, path: `/apis/helpers.dev/v1alpha1/namespaces/${namespace}/appwithhelpers`, log: quiet,
-        onChange: (app, deleted) => {
-          const ready = app.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True');
-          if (!deleted && ready && !this.appReady.has(app.metadata.name)) this.appReady.set(app.metadata.name, Date.now());
-          if (!deleted && !ready && this.appReady.has(app.metadata.name) && !this.appUnready.has(app.metadata.name)) this.appUnready.set(app.metadata.name, Date.now());
+    this.informers.push(
+      new Informer<V1Pod>({
+        http,
+        path: `/api/v1/namespaces/${namespace}/pods`,
+        log: quiet,
+        onChange: (pod, deleted) => {
+          const ready =
+            pod.status?.phase === 'Running' &&
+            pod.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True');
+          if (!deleted && ready && !this.podReady.has(pod.metadata!.name!))
+            this.podReady.set(pod.metadata!.name!, Date.now());
         },
-      }) as unknown as Informer<{ metadata?: { name?: string } }>);
+      }) as Informer<{ metadata?: { name?: string } }>,
+    );
+    if (withApps) {
+      this.informers.push(
+        new Informer<AppWithHelpers>({
+          http,
+          path: `/apis/helpers.dev/v1alpha1/namespaces/${namespace}/appwithhelpers`,
+          log: quiet,
+          onChange: (app, deleted) => {
+            const ready = app.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True');
+            if (!deleted && ready && !this.appReady.has(app.metadata.name))
+              this.appReady.set(app.metadata.name, Date.now());
+            if (!deleted && !ready && this.appReady.has(app.metadata.name) && !this.appUnready.has(app.metadata.name))
+              this.appUnready.set(app.metadata.name, Date.now());
+          },
+        }) as unknown as Informer<{ metadata?: { name?: string } }>,
+      );
     }
   }
 
@@ -51,7 +64,10 @@ export class Tracker {
   async waitUntil(what: string, done: () => boolean, timeoutMs: number): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (!done()) {
-      if (Date.now() > deadline) throw new Error(`bench: gave up waiting for ${what} after ${timeoutMs / 1000}s (pods ready ${this.podReady.size}, apps ready ${this.appReady.size})`);
+      if (Date.now() > deadline)
+        throw new Error(
+          `bench: gave up waiting for ${what} after ${timeoutMs / 1000}s (pods ready ${this.podReady.size}, apps ready ${this.appReady.size})`,
+        );
       await new Promise((r) => setTimeout(r, 50));
     }
   }

@@ -17,17 +17,23 @@ const CORE_DESCRIPTION_DEPTH = 1;
 function coreSchema(name: string): Schema {
   const c = coreV1 as unknown as Record<string, Schema>;
   switch (name) {
-    case 'Container': return structuredClone(c.Container);
-    case 'Volume': return structuredClone(c.Volume);
-    case 'ResourceRequirements': return structuredClone(c.Container.properties.resources);
-    case 'SecurityContext': return structuredClone(c.Container.properties.securityContext);
+    case 'Container':
+      return structuredClone(c.Container);
+    case 'Volume':
+      return structuredClone(c.Volume);
+    case 'ResourceRequirements':
+      return structuredClone(c.Container.properties.resources);
+    case 'SecurityContext':
+      return structuredClone(c.Container.properties.securityContext);
     case 'PodSpec': {
       const spec = structuredClone(c.PodSpec);
-      for (const owned of ['containers', 'initContainers', 'ephemeralContainers', 'volumes']) delete spec.properties[owned];
+      for (const owned of ['containers', 'initContainers', 'ephemeralContainers', 'volumes'])
+        delete spec.properties[owned];
       delete spec.required;
       return spec;
     }
-    default: throw new Error(`no core/v1 schema for ${name}`);
+    default:
+      throw new Error(`no core/v1 schema for ${name}`);
   }
 }
 
@@ -35,8 +41,12 @@ function trimDescriptions(schema: Schema, depth: number): Schema {
   const out: Schema = {};
   for (const [k, v] of Object.entries(schema)) {
     if (k === 'description' && depth > CORE_DESCRIPTION_DEPTH) continue;
-    if (k === 'properties') out.properties = Object.fromEntries(Object.entries(v as Schema).map(([p, s]) => [p, trimDescriptions(s, depth + 1)]));
-    else if (k === 'items' || k === 'additionalProperties') out[k] = typeof v === 'object' ? trimDescriptions(v, depth) : v;
+    if (k === 'properties')
+      out.properties = Object.fromEntries(
+        Object.entries(v as Schema).map(([p, s]) => [p, trimDescriptions(s, depth + 1)]),
+      );
+    else if (k === 'items' || k === 'additionalProperties')
+      out[k] = typeof v === 'object' ? trimDescriptions(v, depth) : v;
     else out[k] = v;
   }
   return out;
@@ -48,14 +58,19 @@ function overlayCore(ours: Schema): Schema {
   const base = trimDescriptions(coreSchema(name), 0);
   const props = base.properties ?? {};
   for (const [key, value] of Object.entries((ours.properties ?? {}) as Schema)) {
-    if (!props[key]) props[key] = value; // our own field (waitFor, startBeforeInitSteps)
-    else if (key === 'name') props.name = { ...props.name, maxLength: 63, ...(value.default ? { default: value.default } : {}) };
+    if (!props[key])
+      props[key] = value; // our own field (waitFor, startBeforeInitSteps)
+    else if (key === 'name')
+      props.name = { ...props.name, maxLength: 63, ...(value.default ? { default: value.default } : {}) };
   }
-  if (props.ports?.items?.properties?.containerPort) Object.assign(props.ports.items.properties.containerPort, { minimum: 1, maximum: 65535 });
-  if (props.ports?.items?.properties?.hostPort) Object.assign(props.ports.items.properties.hostPort, { minimum: 1, maximum: 65535 });
+  if (props.ports?.items?.properties?.containerPort)
+    Object.assign(props.ports.items.properties.containerPort, { minimum: 1, maximum: 65535 });
+  if (props.ports?.items?.properties?.hostPort)
+    Object.assign(props.ports.items.properties.hostPort, { minimum: 1, maximum: 65535 });
   if (Object.keys(props).length) base.properties = props;
   const required = (ours.required as string[] | undefined)?.filter((r) => !(r === 'name' && props.name?.default));
-  if (required?.length) base.required = required; else delete base.required;
+  if (required?.length) base.required = required;
+  else delete base.required;
   if (ours.description) base.description = ours.description;
   if (ours['x-kubernetes-validations']) base['x-kubernetes-validations'] = ours['x-kubernetes-validations'];
   return base;
@@ -67,8 +82,10 @@ function toStructural(schema: Schema): Schema {
   const out: Schema = {};
   for (const [k, v] of Object.entries(schema)) {
     if (k === '$schema' || k === 'propertyNames') continue;
-    if (k === 'additionalProperties' && (v === false || (typeof v === 'object' && Object.keys(v).length === 0))) continue;
-    if ((k === 'maximum' && v === Number.MAX_SAFE_INTEGER) || (k === 'minimum' && v === Number.MIN_SAFE_INTEGER)) continue;
+    if (k === 'additionalProperties' && (v === false || (typeof v === 'object' && Object.keys(v).length === 0)))
+      continue;
+    if ((k === 'maximum' && v === Number.MAX_SAFE_INTEGER) || (k === 'minimum' && v === Number.MIN_SAFE_INTEGER))
+      continue;
     if (k === 'properties') out.properties = mapProps(v);
     else if (k === 'items' || k === 'additionalProperties') out[k] = toStructural(v);
     else out[k] = v;
@@ -84,8 +101,13 @@ export function buildCrd(): Schema {
   const spec = toStructural(z.toJSONSchema(specSchema, { io: 'input', unrepresentable: 'any' }) as Schema);
   const status = toStructural(z.toJSONSchema(statusSchema, { io: 'output', unrepresentable: 'any' }) as Schema);
   delete status.required;
-  const column = (name: string, jsonPath: string, description: string, type = 'string', priority?: number) =>
-    ({ name, type, jsonPath, description, ...(priority ? { priority } : {}) });
+  const column = (name: string, jsonPath: string, description: string, type = 'string', priority?: number) => ({
+    name,
+    type,
+    jsonPath,
+    description,
+    ...(priority ? { priority } : {}),
+  });
   return {
     apiVersion: 'apiextensions.k8s.io/v1',
     kind: 'CustomResourceDefinition',
@@ -93,37 +115,62 @@ export function buildCrd(): Schema {
     spec: {
       group: GROUP,
       scope: 'Namespaced',
-      names: { kind: KIND, listKind: `${KIND}List`, plural: PLURAL, singular: SINGULAR, shortNames: [SHORT_NAME], categories: ['all'] },
-      versions: [{
-        name: VERSION,
-        served: true,
-        storage: true,
-        subresources: { status: {} },
-        additionalPrinterColumns: [
-          column('Status', '.status.podStatus', 'What `kubectl get pod` prints as STATUS for the least advanced Pod'),
-          column('Ready', '.status.ready', 'Ready Pods / wanted Pods'),
-          column('Init', '.status.initProgress', 'Init steps finished / init steps'),
-          column('Sidecars', '.status.sidecarsReady', 'Ready sidecars / sidecars'),
-          column('Restarts', '.status.restarts', 'Container restarts', 'integer'),
-          column('Age', '.metadata.creationTimestamp', 'Time since creation', 'date'),
-          column('Phase', '.status.phase', 'Pending, Initializing, Running, Degraded or Failed', 'string', 1),
-        ],
-        schema: {
-          openAPIV3Schema: {
-            description: 'AppWithHelpers runs an app with ordered init steps and sidecars, and reports every helper\'s phase in its status.',
-            type: 'object',
-            required: ['spec'],
-            'x-kubernetes-validations': [{ rule: 'self.metadata.name.size() <= 63', message: 'metadata.name: at most 63 characters, so it fits the helpers.dev/app label of its Pods' }],
-            properties: {
-              apiVersion: { type: 'string', description: 'APIVersion defines the versioned schema of this representation of an object.' },
-              kind: { type: 'string', description: 'Kind is a string value representing the REST resource this object represents.' },
-              metadata: { type: 'object' },
-              spec,
-              status: { ...status, description: 'What the operator observed: every init step\'s and sidecar\'s phase, conditions and display strings.' },
+      names: {
+        kind: KIND,
+        listKind: `${KIND}List`,
+        plural: PLURAL,
+        singular: SINGULAR,
+        shortNames: [SHORT_NAME],
+        categories: ['all'],
+      },
+      versions: [
+        {
+          name: VERSION,
+          served: true,
+          storage: true,
+          subresources: { status: {} },
+          additionalPrinterColumns: [
+            column('Status', '.status.podStatus', 'What `kubectl get pod` prints as STATUS for the least advanced Pod'),
+            column('Ready', '.status.ready', 'Ready Pods / wanted Pods'),
+            column('Init', '.status.initProgress', 'Init steps finished / init steps'),
+            column('Sidecars', '.status.sidecarsReady', 'Ready sidecars / sidecars'),
+            column('Restarts', '.status.restarts', 'Container restarts', 'integer'),
+            column('Age', '.metadata.creationTimestamp', 'Time since creation', 'date'),
+            column('Phase', '.status.phase', 'Pending, Initializing, Running, Degraded or Failed', 'string', 1),
+          ],
+          schema: {
+            openAPIV3Schema: {
+              description:
+                "AppWithHelpers runs an app with ordered init steps and sidecars, and reports every helper's phase in its status.",
+              type: 'object',
+              required: ['spec'],
+              'x-kubernetes-validations': [
+                {
+                  rule: 'self.metadata.name.size() <= 63',
+                  message: 'metadata.name: at most 63 characters, so it fits the helpers.dev/app label of its Pods',
+                },
+              ],
+              properties: {
+                apiVersion: {
+                  type: 'string',
+                  description: 'APIVersion defines the versioned schema of this representation of an object.',
+                },
+                kind: {
+                  type: 'string',
+                  description: 'Kind is a string value representing the REST resource this object represents.',
+                },
+                metadata: { type: 'object' },
+                spec,
+                status: {
+                  ...status,
+                  description:
+                    "What the operator observed: every init step's and sidecar's phase, conditions and display strings.",
+                },
+              },
             },
           },
         },
-      }],
+      ],
     },
   };
 }

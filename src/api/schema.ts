@@ -10,32 +10,60 @@ import { DEFAULT_APP_NAME } from './constants';
 /** Marks a schema whose CRD form is the pinned Kubernetes' own core/v1 schema of that name. */
 type CoreV1Name = 'Container' | 'Volume' | 'PodSpec' | 'ResourceRequirements' | 'SecurityContext';
 const core = (name: CoreV1Name) => ({ coreV1: name });
-const cel = (...rules: Array<{ rule: string; message: string; fieldPath?: string }>) => ({ 'x-kubernetes-validations': rules });
+const cel = (...rules: Array<{ rule: string; message: string; fieldPath?: string }>) => ({
+  'x-kubernetes-validations': rules,
+});
 
-const dnsLabel = z.string().min(1).max(63)
-  .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be a DNS label: lowercase letters, digits and "-", starting and ending with a letter or digit');
+const dnsLabel = z
+  .string()
+  .min(1)
+  .max(63)
+  .regex(
+    /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/,
+    'must be a DNS label: lowercase letters, digits and "-", starting and ending with a letter or digit',
+  );
 
 const absolutePath = z.string().min(1).max(4096).regex(/^\//, 'must be an absolute path');
 
 /** A port name as a Pod takes it (IANA_SVC_NAME): what a Service's targetPort or a probe can refer to. */
-const portName = z.string().max(15)
-  .regex(/^(?=.*[a-z])(?!.*--)[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be a port name: at most 15 lowercase letters, digits and "-", with at least one letter, starting and ending with a letter or digit, no "--"');
+const portName = z
+  .string()
+  .max(15)
+  .regex(
+    /^(?=.*[a-z])(?!.*--)[a-z0-9]([-a-z0-9]*[a-z0-9])?$/,
+    'must be a port name: at most 15 lowercase letters, digits and "-", with at least one letter, starting and ending with a letter or digit, no "--"',
+  );
 
 /** A label or annotation key as the API server takes it: [DNS subdomain "/"] name, the name at most 63 characters. */
 function isQualifiedName(key: string): boolean {
   const slash = key.lastIndexOf('/');
   const prefix = slash < 0 ? undefined : key.slice(0, slash);
   const name = key.slice(slash + 1);
-  const prefixOk = prefix === undefined || (prefix.length <= 253 && /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/.test(prefix));
+  const prefixOk =
+    prefix === undefined ||
+    (prefix.length <= 253 && /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/.test(prefix));
   return prefixOk && name.length <= 63 && /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/.test(name);
 }
 /** Keys are the operator's own check: a CRD schema cannot constrain map keys, and a CEL rule over an unbounded map costs too much. */
-const qualifiedName = z.string().refine(isQualifiedName, 'must be a qualified name: an optional DNS subdomain and "/", then at most 63 letters, digits, "-", "_" or ".", starting and ending with a letter or digit');
-const labelValue = z.string().max(63)
-  .regex(/^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/, 'must be a label value: empty, or at most 63 letters, digits, "-", "_" or ".", starting and ending with a letter or digit');
+const qualifiedName = z
+  .string()
+  .refine(
+    isQualifiedName,
+    'must be a qualified name: an optional DNS subdomain and "/", then at most 63 letters, digits, "-", "_" or ".", starting and ending with a letter or digit',
+  );
+const labelValue = z
+  .string()
+  .max(63)
+  .regex(
+    /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/,
+    'must be a label value: empty, or at most 63 letters, digits, "-", "_" or ".", starting and ending with a letter or digit',
+  );
 
 /** An image reference as a Pod takes it: the API server refuses one with whitespace around it. */
-const image = z.string().min(1).refine((v) => v === v.trim(), 'must not have leading or trailing whitespace');
+const image = z
+  .string()
+  .min(1)
+  .refine((v) => v === v.trim(), 'must not have leading or trailing whitespace');
 
 /** The core/v1 Container fields the operator reads; every other field passes through untouched. */
 const containerFields = {
@@ -49,101 +77,228 @@ const containerFields = {
   resources: z.looseObject({}).optional(),
   securityContext: z.looseObject({}).optional(),
   volumeMounts: z.array(z.looseObject({ name: z.string(), mountPath: absolutePath })).optional(),
-  ports: z.array(z.looseObject({ containerPort: z.number().int().min(1).max(65535), name: portName.optional() })).optional(),
+  ports: z
+    .array(z.looseObject({ containerPort: z.number().int().min(1).max(65535), name: portName.optional() }))
+    .optional(),
 };
 
-export const appContainerSchema = z.looseObject({
-  ...containerFields,
-  name: dnsLabel.default(DEFAULT_APP_NAME),
-  image,
-}).meta(core('Container')).describe('The main container: a core/v1 Container. Its name defaults to "app".');
+export const appContainerSchema = z
+  .looseObject({
+    ...containerFields,
+    name: dnsLabel.default(DEFAULT_APP_NAME),
+    image,
+  })
+  .meta(core('Container'))
+  .describe('The main container: a core/v1 Container. Its name defaults to "app".');
 
-export const waitForSchema = z.object({
-  tcp: z.object({
-    host: z.string().min(1).max(253).describe('Host name or IP address to connect to, e.g. a Service name.'),
-    port: z.number().int().min(1).max(65535).describe('TCP port, 1-65535.'),
-  }).optional().describe('Wait until a TCP connection to host:port succeeds.'),
-  http: z.object({
-    url: z.string().max(2048).regex(/^https?:\/\/[^\s]+$/, 'must be an http:// or https:// URL').describe('URL to GET; any 2xx or 3xx answer counts.'),
-  }).optional().describe('Wait until an HTTP GET of url answers 2xx or 3xx.'),
-  timeoutSeconds: z.number().int().min(1).max(86400).default(300).describe('Give up after this many seconds; the step then fails with a clear message. Default 300.'),
-  periodSeconds: z.number().int().min(1).max(3600).default(2).describe('Seconds between tries. Default 2.'),
-}).meta(cel({ rule: 'has(self.tcp) != has(self.http)', message: 'waitFor needs exactly one of tcp or http' }))
-  .describe('A built-in wait: the step polls a TCP or HTTP target until it answers or timeoutSeconds pass. No shell script to write.');
+export const waitForSchema = z
+  .object({
+    tcp: z
+      .object({
+        host: z.string().min(1).max(253).describe('Host name or IP address to connect to, e.g. a Service name.'),
+        port: z.number().int().min(1).max(65535).describe('TCP port, 1-65535.'),
+      })
+      .optional()
+      .describe('Wait until a TCP connection to host:port succeeds.'),
+    http: z
+      .object({
+        url: z
+          .string()
+          .max(2048)
+          .regex(/^https?:\/\/[^\s]+$/, 'must be an http:// or https:// URL')
+          .describe('URL to GET; any 2xx or 3xx answer counts.'),
+      })
+      .optional()
+      .describe('Wait until an HTTP GET of url answers 2xx or 3xx.'),
+    timeoutSeconds: z
+      .number()
+      .int()
+      .min(1)
+      .max(86400)
+      .default(300)
+      .describe('Give up after this many seconds; the step then fails with a clear message. Default 300.'),
+    periodSeconds: z.number().int().min(1).max(3600).default(2).describe('Seconds between tries. Default 2.'),
+  })
+  .meta(cel({ rule: 'has(self.tcp) != has(self.http)', message: 'waitFor needs exactly one of tcp or http' }))
+  .describe(
+    'A built-in wait: the step polls a TCP or HTTP target until it answers or timeoutSeconds pass. No shell script to write.',
+  );
 
 const STEP_RULES = [
-  { rule: '!has(self.waitFor) || (!has(self.command) && !has(self.args))', message: 'a waitFor step runs the built-in wait: it sets neither command nor args' },
+  {
+    rule: '!has(self.waitFor) || (!has(self.command) && !has(self.args))',
+    message: 'a waitFor step runs the built-in wait: it sets neither command nor args',
+  },
   { rule: 'has(self.waitFor) || has(self.image)', message: 'an init step needs an image (or a waitFor)' },
-  { rule: '!has(self.restartPolicy)', message: 'init steps run to completion; declare long-running helpers under sidecars instead of setting restartPolicy' },
-  { rule: '!has(self.livenessProbe) && !has(self.readinessProbe) && !has(self.startupProbe) && !has(self.lifecycle)', message: 'init steps run to completion, so they take no probes or lifecycle hooks; a helper that needs them is a sidecar' },
+  {
+    rule: '!has(self.restartPolicy)',
+    message:
+      'init steps run to completion; declare long-running helpers under sidecars instead of setting restartPolicy',
+  },
+  {
+    rule: '!has(self.livenessProbe) && !has(self.readinessProbe) && !has(self.startupProbe) && !has(self.lifecycle)',
+    message:
+      'init steps run to completion, so they take no probes or lifecycle hooks; a helper that needs them is a sidecar',
+  },
 ];
 /** The Container fields a Pod refuses on an init container that runs to completion. */
 const NOT_FOR_STEPS = ['livenessProbe', 'readinessProbe', 'startupProbe', 'lifecycle'] as const;
 
-export const initStepSchema = z.looseObject({
-  ...containerFields,
-  waitFor: waitForSchema.optional(),
-}).meta({ ...core('Container'), ...cel(...STEP_RULES) })
+export const initStepSchema = z
+  .looseObject({
+    ...containerFields,
+    waitFor: waitForSchema.optional(),
+  })
+  .meta({ ...core('Container'), ...cel(...STEP_RULES) })
   .describe('An init step: a core/v1 Container that runs to completion before the next step, or a waitFor.');
 
 const SIDECAR_RULES = [
   { rule: 'has(self.image)', message: 'a sidecar needs an image' },
-  { rule: '!has(self.restartPolicy)', message: 'the operator sets a sidecar\'s restartPolicy from sidecarMode; leave it out' },
+  {
+    rule: '!has(self.restartPolicy)',
+    message: "the operator sets a sidecar's restartPolicy from sidecarMode; leave it out",
+  },
 ];
 
-export const sidecarSchema = z.looseObject({
-  ...containerFields,
-  startBeforeInitSteps: z.boolean().optional()
-    .describe('Native mode only: start this sidecar before the init steps, so they can use it (a proxy, say). Invalid in Classic mode.'),
-}).meta({ ...core('Container'), ...cel(...SIDECAR_RULES) })
+export const sidecarSchema = z
+  .looseObject({
+    ...containerFields,
+    startBeforeInitSteps: z
+      .boolean()
+      .optional()
+      .describe(
+        'Native mode only: start this sidecar before the init steps, so they can use it (a proxy, say). Invalid in Classic mode.',
+      ),
+  })
+  .meta({ ...core('Container'), ...cel(...SIDECAR_RULES) })
   .describe('A sidecar: a core/v1 Container that runs beside the app for its whole life.');
 
-export const sharedVolumeSchema = z.object({
-  name: dnsLabel.describe('Volume name; must not repeat a name in volumes.'),
-  mountPath: absolutePath.describe('Where every container mounts it.'),
-}).describe('An emptyDir mounted at the same path in the app, every init step and every sidecar.');
+export const sharedVolumeSchema = z
+  .object({
+    name: dnsLabel.describe('Volume name; must not repeat a name in volumes.'),
+    mountPath: absolutePath.describe('Where every container mounts it.'),
+  })
+  .describe('An emptyDir mounted at the same path in the app, every init step and every sidecar.');
 
 export const SPEC_RULES = [
-  { rule: '!has(self.initSteps) || self.initSteps.all(s, s.name != self.app.name)', fieldPath: '.initSteps', message: 'names must be unique across app, initSteps and sidecars: an init step has the app\'s name' },
-  { rule: '!has(self.sidecars) || self.sidecars.all(s, s.name != self.app.name)', fieldPath: '.sidecars', message: 'names must be unique across app, initSteps and sidecars: a sidecar has the app\'s name' },
-  { rule: '!has(self.initSteps) || !has(self.sidecars) || self.sidecars.all(s, !self.initSteps.exists(i, i.name == s.name))', fieldPath: '.sidecars', message: 'names must be unique across app, initSteps and sidecars: a sidecar has an init step\'s name' },
-  { rule: '!has(self.sharedVolumes) || !has(self.volumes) || self.sharedVolumes.all(s, !self.volumes.exists(v, v.name == s.name))', fieldPath: '.sharedVolumes', message: 'sharedVolumes names must not repeat names in volumes' },
-  { rule: 'self.sidecarMode != \'Classic\' || !has(self.sidecars) || self.sidecars.all(s, !has(s.startBeforeInitSteps) || !s.startBeforeInitSteps)', fieldPath: '.sidecars', message: 'startBeforeInitSteps needs native sidecars: it is invalid with sidecarMode Classic' },
-  { rule: '!has(self.sharedVolumes) || self.sharedVolumes.all(a, self.sharedVolumes.exists_one(b, b.mountPath == a.mountPath))', fieldPath: '.sharedVolumes', message: 'sharedVolumes need distinct mountPaths: each is mounted in every container' },
+  {
+    rule: '!has(self.initSteps) || self.initSteps.all(s, s.name != self.app.name)',
+    fieldPath: '.initSteps',
+    message: "names must be unique across app, initSteps and sidecars: an init step has the app's name",
+  },
+  {
+    rule: '!has(self.sidecars) || self.sidecars.all(s, s.name != self.app.name)',
+    fieldPath: '.sidecars',
+    message: "names must be unique across app, initSteps and sidecars: a sidecar has the app's name",
+  },
+  {
+    rule: '!has(self.initSteps) || !has(self.sidecars) || self.sidecars.all(s, !self.initSteps.exists(i, i.name == s.name))',
+    fieldPath: '.sidecars',
+    message: "names must be unique across app, initSteps and sidecars: a sidecar has an init step's name",
+  },
+  {
+    rule: '!has(self.sharedVolumes) || !has(self.volumes) || self.sharedVolumes.all(s, !self.volumes.exists(v, v.name == s.name))',
+    fieldPath: '.sharedVolumes',
+    message: 'sharedVolumes names must not repeat names in volumes',
+  },
+  {
+    rule: "self.sidecarMode != 'Classic' || !has(self.sidecars) || self.sidecars.all(s, !has(s.startBeforeInitSteps) || !s.startBeforeInitSteps)",
+    fieldPath: '.sidecars',
+    message: 'startBeforeInitSteps needs native sidecars: it is invalid with sidecarMode Classic',
+  },
+  {
+    rule: '!has(self.sharedVolumes) || self.sharedVolumes.all(a, self.sharedVolumes.exists_one(b, b.mountPath == a.mountPath))',
+    fieldPath: '.sharedVolumes',
+    message: 'sharedVolumes need distinct mountPaths: each is mounted in every container',
+  },
 ];
 
 const byName = { 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['name'] };
 
-export const specSchema = z.object({
-  replicas: z.number().int().min(0).max(10000).default(1).describe('How many Pods to keep. Default 1; 0 keeps none.'),
-  app: appContainerSchema,
-  initSteps: z.array(initStepSchema).max(32).optional().meta(byName)
-    .describe('Steps that run one after another, each to completion, before the app starts: a core/v1 Container or a waitFor.'),
-  sidecars: z.array(sidecarSchema).max(32).optional().meta(byName)
-    .describe('Helpers that run beside the app for its whole life, sharing its network and volumes.'),
-  sidecarMode: z.enum(['Auto', 'Native', 'Classic']).default('Auto')
-    .describe('Native: sidecars are init containers with restartPolicy Always (started before the app, stopped after it). Classic: ordinary containers beside the app. Auto (default): Native on Kubernetes 1.29 or newer, else Classic.'),
-  volumes: z.array(z.looseObject({ name: dnsLabel }).meta(core('Volume'))).max(64).optional().meta(byName)
-    .describe('core/v1 Volumes of the Pod.'),
-  sharedVolumes: z.array(sharedVolumeSchema).max(32).optional().meta(byName)
-    .describe('Shorthand: an emptyDir mounted at the same path in every container.'),
-  helperDefaults: z.object({
-    resources: z.looseObject({}).meta(core('ResourceRequirements')).optional().describe('Resources for every init step and sidecar that sets none.'),
-    securityContext: z.looseObject({}).meta(core('SecurityContext')).optional().describe('Security context for every init step and sidecar that sets none.'),
-  }).optional().describe('Defaults for every init step and sidecar that does not set its own.'),
-  podTemplate: z.object({
-    metadata: z.object({
-      labels: z.record(qualifiedName, labelValue).optional().describe('Labels added to every Pod.'),
-      annotations: z.record(qualifiedName, z.string()).optional().describe('Annotations added to every Pod.'),
-    }).optional().describe('Labels and annotations for the Pods.'),
-    spec: z.looseObject({}).meta(core('PodSpec')).optional()
-      .describe('PodSpec fields other than containers, initContainers and volumes (those come from app, initSteps, sidecars and volumes).'),
-  }).optional().describe('The rest of the Pod: metadata and PodSpec fields.'),
-  updateStrategy: z.object({
-    type: z.enum(['RollingUpdate', 'Recreate']).default('RollingUpdate')
-      .describe('RollingUpdate (default): replace Pods one by one, new before old. Recreate: delete the old Pods, then create new ones.'),
-  }).optional().describe('How Pods whose template changed are replaced.'),
-}).meta(cel(...SPEC_RULES)).describe('The app, its ordered init steps and its sidecars.');
+export const specSchema = z
+  .object({
+    replicas: z.number().int().min(0).max(10000).default(1).describe('How many Pods to keep. Default 1; 0 keeps none.'),
+    app: appContainerSchema,
+    initSteps: z
+      .array(initStepSchema)
+      .max(32)
+      .optional()
+      .meta(byName)
+      .describe(
+        'Steps that run one after another, each to completion, before the app starts: a core/v1 Container or a waitFor.',
+      ),
+    sidecars: z
+      .array(sidecarSchema)
+      .max(32)
+      .optional()
+      .meta(byName)
+      .describe('Helpers that run beside the app for its whole life, sharing its network and volumes.'),
+    sidecarMode: z
+      .enum(['Auto', 'Native', 'Classic'])
+      .default('Auto')
+      .describe(
+        'Native: sidecars are init containers with restartPolicy Always (started before the app, stopped after it). Classic: ordinary containers beside the app. Auto (default): Native on Kubernetes 1.29 or newer, else Classic.',
+      ),
+    volumes: z
+      .array(z.looseObject({ name: dnsLabel }).meta(core('Volume')))
+      .max(64)
+      .optional()
+      .meta(byName)
+      .describe('core/v1 Volumes of the Pod.'),
+    sharedVolumes: z
+      .array(sharedVolumeSchema)
+      .max(32)
+      .optional()
+      .meta(byName)
+      .describe('Shorthand: an emptyDir mounted at the same path in every container.'),
+    helperDefaults: z
+      .object({
+        resources: z
+          .looseObject({})
+          .meta(core('ResourceRequirements'))
+          .optional()
+          .describe('Resources for every init step and sidecar that sets none.'),
+        securityContext: z
+          .looseObject({})
+          .meta(core('SecurityContext'))
+          .optional()
+          .describe('Security context for every init step and sidecar that sets none.'),
+      })
+      .optional()
+      .describe('Defaults for every init step and sidecar that does not set its own.'),
+    podTemplate: z
+      .object({
+        metadata: z
+          .object({
+            labels: z.record(qualifiedName, labelValue).optional().describe('Labels added to every Pod.'),
+            annotations: z.record(qualifiedName, z.string()).optional().describe('Annotations added to every Pod.'),
+          })
+          .optional()
+          .describe('Labels and annotations for the Pods.'),
+        spec: z
+          .looseObject({})
+          .meta(core('PodSpec'))
+          .optional()
+          .describe(
+            'PodSpec fields other than containers, initContainers and volumes (those come from app, initSteps, sidecars and volumes).',
+          ),
+      })
+      .optional()
+      .describe('The rest of the Pod: metadata and PodSpec fields.'),
+    updateStrategy: z
+      .object({
+        type: z
+          .enum(['RollingUpdate', 'Recreate'])
+          .default('RollingUpdate')
+          .describe(
+            'RollingUpdate (default): replace Pods one by one, new before old. Recreate: delete the old Pods, then create new ones.',
+          ),
+      })
+      .optional()
+      .describe('How Pods whose template changed are replaced.'),
+  })
+  .meta(cel(...SPEC_RULES))
+  .describe('The app, its ordered init steps and its sidecars.');
 
 export type AppSpecInput = z.input<typeof specSchema>;
 export type AppSpec = z.output<typeof specSchema>;
@@ -167,8 +322,11 @@ function describeIssue(issue: z.core.$ZodIssue): string {
   // A bad map key is named the way the API server names one: the map's path, then the key.
   const key = issue.code === 'invalid_key' ? issue.path[issue.path.length - 1] : undefined;
   const path = key === undefined ? issue.path : issue.path.slice(0, -1);
-  const where = ['spec', ...path.map((p) => (typeof p === 'number' ? `[${p}]` : String(p)))].join('.').replace(/\.\[/g, '[');
-  if (issue.code === 'invalid_key') return `${where}: key "${String(key)}" ${issue.issues[0]?.message ?? issue.message}`;
+  const where = ['spec', ...path.map((p) => (typeof p === 'number' ? `[${p}]` : String(p)))]
+    .join('.')
+    .replace(/\.\[/g, '[');
+  if (issue.code === 'invalid_key')
+    return `${where}: key "${String(key)}" ${issue.issues[0]?.message ?? issue.message}`;
   return `${where}: ${issue.message}`;
 }
 
@@ -180,7 +338,8 @@ function crossFieldErrors(spec: AppSpec): string[] {
   const seen = new Map<string, string>([[spec.app.name, 'spec.app']]);
   const claim = (name: string, where: string) => {
     const first = seen.get(name);
-    if (first) errors.push(`${where}.name: names must be unique across app, initSteps and sidecars: "${name}" is also ${first}`);
+    if (first)
+      errors.push(`${where}.name: names must be unique across app, initSteps and sidecars: "${name}" is also ${first}`);
     else seen.set(name, where);
   };
   steps.forEach((s, i) => claim(s.name, `spec.initSteps[${i}]`));
@@ -190,44 +349,86 @@ function crossFieldErrors(spec: AppSpec): string[] {
     if (s.waitFor && (s.command || s.args)) errors.push(`${at}: ${STEP_RULES[0].message}`);
     if (!s.waitFor && !s.image) errors.push(`${at}: ${STEP_RULES[1].message}`);
     if (s.restartPolicy) errors.push(`${at}: ${STEP_RULES[2].message}`);
-    for (const field of NOT_FOR_STEPS) if ((s as Record<string, unknown>)[field] !== undefined) errors.push(`${at}.${field}: ${STEP_RULES[3].message}`);
-    if (s.waitFor && !!s.waitFor.tcp === !!s.waitFor.http) errors.push(`${at}.waitFor: waitFor needs exactly one of tcp or http`);
+    for (const field of NOT_FOR_STEPS)
+      if ((s as Record<string, unknown>)[field] !== undefined) errors.push(`${at}.${field}: ${STEP_RULES[3].message}`);
+    if (s.waitFor && !!s.waitFor.tcp === !!s.waitFor.http)
+      errors.push(`${at}.waitFor: waitFor needs exactly one of tcp or http`);
   });
   sidecars.forEach((s, i) => {
     const at = `spec.sidecars[${i}]`;
     if (!s.image) errors.push(`${at}: ${SIDECAR_RULES[0].message}`);
     if (s.restartPolicy) errors.push(`${at}: ${SIDECAR_RULES[1].message}`);
-    if (s.startBeforeInitSteps && spec.sidecarMode === 'Classic') errors.push(`${at}.startBeforeInitSteps: ${SPEC_RULES[4].message}`);
+    if (s.startBeforeInitSteps && spec.sidecarMode === 'Classic')
+      errors.push(`${at}.startBeforeInitSteps: ${SPEC_RULES[4].message}`);
   });
   const volumeNames = new Set((spec.volumes ?? []).map((v) => v.name));
   const shared = spec.sharedVolumes ?? [];
-  const unique = <T>(list: T[], key: (t: T) => unknown, say: (i: number, first: number) => string) => list.forEach((t, i) => {
-    const first = list.findIndex((u) => key(u) === key(t));
-    if (first < i) errors.push(say(i, first));
-  });
-  unique(spec.volumes ?? [], (v) => v.name, (i, first) => `spec.volumes[${i}].name: "${spec.volumes![i].name}" is also spec.volumes[${first}]; volume names must be unique`);
-  unique(shared, (v) => v.name, (i, first) => `spec.sharedVolumes[${i}].name: "${shared[i].name}" is also spec.sharedVolumes[${first}]; volume names must be unique`);
+  const unique = <T>(list: T[], key: (t: T) => unknown, say: (i: number, first: number) => string) =>
+    list.forEach((t, i) => {
+      const first = list.findIndex((u) => key(u) === key(t));
+      if (first < i) errors.push(say(i, first));
+    });
+  unique(
+    spec.volumes ?? [],
+    (v) => v.name,
+    (i, first) =>
+      `spec.volumes[${i}].name: "${spec.volumes![i].name}" is also spec.volumes[${first}]; volume names must be unique`,
+  );
+  unique(
+    shared,
+    (v) => v.name,
+    (i, first) =>
+      `spec.sharedVolumes[${i}].name: "${shared[i].name}" is also spec.sharedVolumes[${first}]; volume names must be unique`,
+  );
   shared.forEach((v, i) => {
     if (volumeNames.has(v.name)) errors.push(`spec.sharedVolumes[${i}].name: ${SPEC_RULES[3].message} ("${v.name}")`);
     const first = shared.findIndex((w) => w.mountPath === v.mountPath);
-    if (first < i) errors.push(`spec.sharedVolumes[${i}].mountPath: ${SPEC_RULES[5].message} ("${v.mountPath}" is also spec.sharedVolumes[${first}])`);
+    if (first < i)
+      errors.push(
+        `spec.sharedVolumes[${i}].mountPath: ${SPEC_RULES[5].message} ("${v.mountPath}" is also spec.sharedVolumes[${first}])`,
+      );
   });
-  const containers: Array<[string, { name: string; volumeMounts?: Array<{ name: string; mountPath: string }>; ports?: Array<{ containerPort: number; protocol?: unknown; name?: string }> }]> = [
-    ['spec.app', spec.app], ...steps.map((s, i) => [`spec.initSteps[${i}]`, s] as [string, typeof s]), ...sidecars.map((s, i) => [`spec.sidecars[${i}]`, s] as [string, typeof s]),
+  const containers: Array<
+    [
+      string,
+      {
+        name: string;
+        volumeMounts?: Array<{ name: string; mountPath: string }>;
+        ports?: Array<{ containerPort: number; protocol?: unknown; name?: string }>;
+      },
+    ]
+  > = [
+    ['spec.app', spec.app],
+    ...steps.map((s, i) => [`spec.initSteps[${i}]`, s] as [string, typeof s]),
+    ...sidecars.map((s, i) => [`spec.sidecars[${i}]`, s] as [string, typeof s]),
   ];
   // The guide's "shared volume issues": a mount of a volume the Pod does not have.
   const mountable = new Set([...volumeNames, ...shared.map((v) => v.name)]);
   for (const [at, c] of containers) {
     const mounts = c.volumeMounts ?? [];
     mounts.forEach((m, j) => {
-      if (!mountable.has(m.name)) errors.push(`${at}.volumeMounts[${j}].name: no volume named "${m.name}" in volumes or sharedVolumes`);
+      if (!mountable.has(m.name))
+        errors.push(`${at}.volumeMounts[${j}].name: no volume named "${m.name}" in volumes or sharedVolumes`);
       // Every sharedVolume this container does not mount by name is added at its mountPath; two mounts on one path make the Pod invalid.
       const clash = shared.find((v) => v.mountPath === m.mountPath && !mounts.some((n) => n.name === v.name));
-      if (clash) errors.push(`${at}.volumeMounts[${j}].mountPath: "${m.mountPath}" is where sharedVolume "${clash.name}" is mounted in every container; mount "${m.name}" elsewhere`);
+      if (clash)
+        errors.push(
+          `${at}.volumeMounts[${j}].mountPath: "${m.mountPath}" is where sharedVolume "${clash.name}" is mounted in every container; mount "${m.name}" elsewhere`,
+        );
     });
-    unique(mounts, (m) => m.mountPath, (j, first) => `${at}.volumeMounts[${j}].mountPath: "${mounts[j].mountPath}" is also the mountPath of ${at}.volumeMounts[${first}]; a container mounts one volume at a path`);
+    unique(
+      mounts,
+      (m) => m.mountPath,
+      (j, first) =>
+        `${at}.volumeMounts[${j}].mountPath: "${mounts[j].mountPath}" is also the mountPath of ${at}.volumeMounts[${first}]; a container mounts one volume at a path`,
+    );
     const named = (c.ports ?? []).filter((p) => p.name !== undefined);
-    unique(named, (p) => p.name, (j, first) => `${at}.ports[${c.ports!.indexOf(named[j])}].name: "${named[j].name}" is also the name of ${at}.ports[${c.ports!.indexOf(named[first])}]; port names must be unique in a container`);
+    unique(
+      named,
+      (p) => p.name,
+      (j, first) =>
+        `${at}.ports[${c.ports!.indexOf(named[j])}].name: "${named[j].name}" is also the name of ${at}.ports[${c.ports!.indexOf(named[first])}]; port names must be unique in a container`,
+    );
   }
   // The guide's "network connectivity issues": the app and its sidecars share one network namespace.
   const ports = new Map<string, string>();
@@ -235,7 +436,10 @@ function crossFieldErrors(spec: AppSpec): string[] {
     (c.ports ?? []).forEach((p, j) => {
       const port = `${p.containerPort}/${typeof p.protocol === 'string' ? p.protocol : 'TCP'}`;
       const first = ports.get(port);
-      if (first) errors.push(`${at}.ports[${j}]: port ${port} is also declared by ${first}; containers in a Pod share one network namespace, so only one can listen on it`);
+      if (first)
+        errors.push(
+          `${at}.ports[${j}]: port ${port} is also declared by ${first}; containers in a Pod share one network namespace, so only one can listen on it`,
+        );
       else ports.set(port, `${at} (${c.name})`);
     });
   }
@@ -279,7 +483,9 @@ export const helperStatusSchema = z.object({
 
 export const statusSchema = z.object({
   observedGeneration: z.number().int().optional(),
-  phase: z.enum(['Pending', 'Initializing', 'Running', 'Degraded', 'Failed']).optional()
+  phase: z
+    .enum(['Pending', 'Initializing', 'Running', 'Degraded', 'Failed'])
+    .optional()
     .describe('Pending | Initializing | Running | Degraded | Failed'),
   podStatus: z.string().optional().describe('What `kubectl get pod` prints as STATUS for the least advanced Pod.'),
   replicas: z.number().int().optional(),
@@ -292,14 +498,21 @@ export const statusSchema = z.object({
   initSteps: z.array(stepStatusSchema).optional(),
   sidecars: z.array(helperStatusSchema).optional(),
   app: helperStatusSchema.optional(),
-  pods: z.array(z.object({
-    name: z.string(),
-    phase: z.string(),
-    status: z.string(),
-    ready: z.string(),
-    restarts: z.number().int(),
-  })).optional(),
-  conditions: z.array(conditionSchema).optional().meta({ 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['type'] }),
+  pods: z
+    .array(
+      z.object({
+        name: z.string(),
+        phase: z.string(),
+        status: z.string(),
+        ready: z.string(),
+        restarts: z.number().int(),
+      }),
+    )
+    .optional(),
+  conditions: z
+    .array(conditionSchema)
+    .optional()
+    .meta({ 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['type'] }),
 });
 
 export type Condition = z.output<typeof conditionSchema>;

@@ -6,7 +6,10 @@
 export class Expectations {
   private readonly pending = new Map<string, { adds: Set<string>; dels: Set<string>; since: number }>();
 
-  constructor(private readonly ttlMs = 5 * 60_000, private readonly now: () => number = Date.now) {}
+  constructor(
+    private readonly ttlMs = 5 * 60_000,
+    private readonly now: () => number = Date.now,
+  ) {}
 
   expect(key: string, adds: string[], dels: string[]): void {
     if (!adds.length && !dels.length) return;

@@ -121,7 +121,8 @@ export class Informer<T extends Meta> {
   private async backOff(reason: string, retryAfterMs?: number): Promise<void> {
     this.backoffMs = Math.min(MAX_BACKOFF_MS, this.backoffMs ? this.backoffMs * 2 : FIRST_BACKOFF_MS);
     const wait = Math.max(this.backoffMs, retryAfterMs ?? 0);
-    if (retryAfterMs !== undefined) this.o.log.info('API server busy, retrying when it asked', { path: this.o.path, error: reason, retryInMs: wait });
+    if (retryAfterMs !== undefined)
+      this.o.log.info('API server busy, retrying when it asked', { path: this.o.path, error: reason, retryInMs: wait });
     else this.o.log.warn('watch failed, retrying', { path: this.o.path, error: reason, retryInMs: wait });
     await sleep(wait);
   }
@@ -138,12 +139,18 @@ export class Informer<T extends Meta> {
     let rv = '';
     do {
       const page = await this.o.http.request<{ metadata: { resourceVersion: string; continue?: string }; items: T[] }>(
-        'GET', this.query({ limit: String(PAGE), ...(cont ? { continue: cont } : {}) }));
+        'GET',
+        this.query({ limit: String(PAGE), ...(cont ? { continue: cont } : {}) }),
+      );
       for (const item of page.items) seen.set(keyOf(item), this.o.transform ? this.o.transform(item) : item);
       cont = page.metadata.continue ?? '';
       rv = page.metadata.resourceVersion;
     } while (cont);
-    for (const [key, old] of this.cache) if (!seen.has(key)) { this.cache.delete(key); this.notify(old, true); }
+    for (const [key, old] of this.cache)
+      if (!seen.has(key)) {
+        this.cache.delete(key);
+        this.notify(old, true);
+      }
     for (const [key, obj] of seen) {
       const old = this.cache.get(key);
       this.cache.set(key, obj);
@@ -155,9 +162,14 @@ export class Informer<T extends Meta> {
   }
 
   private async watch(): Promise<void> {
-    const res = await this.o.http.stream(this.query({
-      watch: '1', allowWatchBookmarks: 'true', resourceVersion: this.resourceVersion, timeoutSeconds: String(240 + Math.floor(Math.random() * 120)),
-    }));
+    const res = await this.o.http.stream(
+      this.query({
+        watch: '1',
+        allowWatchBookmarks: 'true',
+        resourceVersion: this.resourceVersion,
+        timeoutSeconds: String(240 + Math.floor(Math.random() * 120)),
+      }),
+    );
     if (this.stopped) {
       res.destroy();
       return;
@@ -209,7 +221,11 @@ export class Informer<T extends Meta> {
     try {
       this.o.onChange(obj, deleted);
     } catch (err) {
-      this.o.log.error('event handler failed', { path: this.o.path, object: keyOf(obj), error: (err as Error).message });
+      this.o.log.error('event handler failed', {
+        path: this.o.path,
+        object: keyOf(obj),
+        error: (err as Error).message,
+      });
     }
   }
 }

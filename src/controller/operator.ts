@@ -38,14 +38,25 @@ export class AppWithHelpersOperator extends Operator {
   serverVersion?: Awaited<ReturnType<KubeClient['serverVersion']>>;
   private stopped = false;
 
-  constructor(private readonly settings: Settings, private readonly log: Logger, private readonly metrics = new Metrics(),
-    onRequest?: (verb: string, code: number, path: string) => void) {
+  constructor(
+    private readonly settings: Settings,
+    private readonly log: Logger,
+    private readonly metrics = new Metrics(),
+    onRequest?: (verb: string, code: number, path: string) => void,
+  ) {
     super({
-      debug: (m) => log.debug(m), info: (m) => log.info(m), warn: (m) => log.warn(m), error: (m) => log.error(m),
+      debug: (m) => log.debug(m),
+      info: (m) => log.info(m),
+      warn: (m) => log.warn(m),
+      error: (m) => log.error(m),
     });
     this.http = new KubeHttp(this.kubeConfig, {
-      qps: settings.qps, burst: settings.burst,
-      onRequest: (verb, code, path) => { metrics.apiRequests.inc({ verb, code: String(code) }); onRequest?.(verb, code, path); },
+      qps: settings.qps,
+      burst: settings.burst,
+      onRequest: (verb, code, path) => {
+        metrics.apiRequests.inc({ verb, code: String(code) });
+        onRequest?.(verb, code, path);
+      },
     });
   }
 
@@ -70,7 +81,10 @@ export class AppWithHelpersOperator extends Operator {
   async preflight(lease?: { namespace: string }): Promise<void> {
     const client = new KubeClient(this.http);
     const version = await client.serverVersion().catch((err) => {
-      if (err instanceof ApiError && err.status === 401) throw new Error(`the API server at ${this.http.server} refused the kubeconfig's credentials (401 Unauthorized): check its token or client certificate`);
+      if (err instanceof ApiError && err.status === 401)
+        throw new Error(
+          `the API server at ${this.http.server} refused the kubeconfig's credentials (401 Unauthorized): check its token or client certificate`,
+        );
       throw err;
     });
     this.serverVersion = version;
@@ -80,8 +94,11 @@ export class AppWithHelpersOperator extends Operator {
 
   protected async init(): Promise<void> {
     const http = this.http;
-    const client = new KubeClient(http, { maxPending: MAX_PENDING_EVENTS, onDropped: () => this.metrics.eventsDropped.inc() });
-    const version = this.serverVersion ??= await client.serverVersion();
+    const client = new KubeClient(http, {
+      maxPending: MAX_PENDING_EVENTS,
+      onDropped: () => this.metrics.eventsDropped.inc(),
+    });
+    const version = (this.serverVersion ??= await client.serverVersion());
     if (this.stopped) return; // shut down while it waited: a stopped operator starts nothing
 
     const deps: ReconcileDeps = {
@@ -96,51 +113,73 @@ export class AppWithHelpersOperator extends Operator {
       now: () => new Date(),
     };
     const metrics = this.metrics;
-    this.queue = new WorkQueue(async (key) => {
-      const t0 = Date.now();
-      const stopTimer = metrics.reconcileSeconds.startTimer();
-      try {
-        const outcome = await reconcile(key, deps);
-        metrics.reconciles.inc({ result: outcome });
-        if (outcome === 'deleted') metrics.forgetApp(...(key.split('/') as [string, string]));
-        this.log.info('reconciled', { key, outcome, ms: Date.now() - t0 });
-      } catch (err) {
-        metrics.reconciles.inc({ result: 'error' });
-        throw err;
-      } finally {
-        stopTimer();
-        metrics.queueDepth.set(this.queue!.depth);
-      }
-    }, { concurrency: this.settings.concurrency, retry: (err) => !(err instanceof PermanentError) }, (key, err, retryInMs) => {
-      // A permanent failure is in the status and an Event; the next change to the object retries it.
-      this.log.warn('reconcile failed', { key, error: (err as Error).message, retryInMs });
-    });
+    this.queue = new WorkQueue(
+      async (key) => {
+        const t0 = Date.now();
+        const stopTimer = metrics.reconcileSeconds.startTimer();
+        try {
+          const outcome = await reconcile(key, deps);
+          metrics.reconciles.inc({ result: outcome });
+          if (outcome === 'deleted') metrics.forgetApp(...(key.split('/') as [string, string]));
+          this.log.info('reconciled', { key, outcome, ms: Date.now() - t0 });
+        } catch (err) {
+          metrics.reconciles.inc({ result: 'error' });
+          throw err;
+        } finally {
+          stopTimer();
+          metrics.queueDepth.set(this.queue!.depth);
+        }
+      },
+      { concurrency: this.settings.concurrency, retry: (err) => !(err instanceof PermanentError) },
+      (key, err, retryInMs) => {
+        // A permanent failure is in the status and an Event; the next change to the object retries it.
+        this.log.warn('reconcile failed', { key, error: (err as Error).message, retryInMs });
+      },
+    );
 
     const scopes = this.settings.namespaces.length ? this.settings.namespaces.map((ns) => `/namespaces/${ns}`) : [''];
     for (const scope of scopes) {
-      this.podInformers.push(new Informer<V1Pod>({
-        http, path: `/api/v1${scope}/pods`, labelSelector: `${LABEL_MANAGED_BY}=${MANAGER}`, log: this.log,
-        onChange: (pod, deleted) => this.onPod(pod, deleted), transform: slimPod,
-        onWatch: () => metrics.watchRestarts.inc({ resource: 'pods' }), onRelist: () => metrics.relists.inc({ resource: 'pods' }),
-      }));
+      this.podInformers.push(
+        new Informer<V1Pod>({
+          http,
+          path: `/api/v1${scope}/pods`,
+          labelSelector: `${LABEL_MANAGED_BY}=${MANAGER}`,
+          log: this.log,
+          onChange: (pod, deleted) => this.onPod(pod, deleted),
+          transform: slimPod,
+          onWatch: () => metrics.watchRestarts.inc({ resource: 'pods' }),
+          onRelist: () => metrics.relists.inc({ resource: 'pods' }),
+        }),
+      );
     }
     // Pods first: reconciling with an empty Pod cache would plan creates for Pods that exist.
     this.podInformers.forEach((i) => i.start());
     await Promise.all(this.podInformers.map((i) => i.synced));
     if (this.stopped) return;
     for (const scope of scopes) {
-      this.appInformers.push(new Informer<AppWithHelpers>({
-        http, path: `/apis/${GROUP}/${VERSION}${scope}/${PLURAL}`, log: this.log,
-        onChange: (app) => this.queue!.add(keyOf(app)),
-        transform: (app) => { delete (app.metadata as { managedFields?: unknown }).managedFields; return app; },
-        onWatch: () => metrics.watchRestarts.inc({ resource: PLURAL }), onRelist: () => metrics.relists.inc({ resource: PLURAL }),
-      }));
+      this.appInformers.push(
+        new Informer<AppWithHelpers>({
+          http,
+          path: `/apis/${GROUP}/${VERSION}${scope}/${PLURAL}`,
+          log: this.log,
+          onChange: (app) => this.queue!.add(keyOf(app)),
+          transform: (app) => {
+            delete (app.metadata as { managedFields?: unknown }).managedFields;
+            return app;
+          },
+          onWatch: () => metrics.watchRestarts.inc({ resource: PLURAL }),
+          onRelist: () => metrics.relists.inc({ resource: PLURAL }),
+        }),
+      );
     }
     this.appInformers.forEach((i) => i.start());
     await Promise.all(this.appInformers.map((i) => i.synced));
     if (this.stopped) return;
     this.readySince = new Date();
-    this.log.info('caches synced', { appWithHelpers: this.appInformers.reduce((n, i) => n + i.size, 0), pods: this.podInformers.reduce((n, i) => n + i.size, 0) });
+    this.log.info('caches synced', {
+      appWithHelpers: this.appInformers.reduce((n, i) => n + i.size, 0),
+      pods: this.podInformers.reduce((n, i) => n + i.size, 0),
+    });
   }
 
   /** A Pod event becomes its controller owner's key; the event itself is never an input. */
@@ -191,7 +230,7 @@ export class AppWithHelpersOperator extends Operator {
     const uid = pod.metadata!.uid!;
     const sidecarNames = new Set(pod.metadata?.annotations?.[ANNOTATION_SIDECARS]?.split(',') ?? []);
     if (deleted) this.stepsSeen.delete(uid);
-    for (const s of deleted ? [] : pod.status?.initContainerStatuses ?? []) {
+    for (const s of deleted ? [] : (pod.status?.initContainerStatuses ?? [])) {
       const t = s.state?.terminated;
       const seen = this.stepsSeen.get(uid);
       if (t && t.exitCode === 0 && t.startedAt && t.finishedAt && !seen?.has(s.name)) {
@@ -207,7 +246,11 @@ export class AppWithHelpersOperator extends Operator {
       return;
     }
     const restarts = [...(this.podsByApp.get(`${namespace}/${app}`)?.values() ?? [])]
-      .flatMap((p) => [...(p.status?.initContainerStatuses ?? []), ...(p.status?.containerStatuses ?? [])].filter((s) => sidecarNames.has(s.name)))
+      .flatMap((p) =>
+        [...(p.status?.initContainerStatuses ?? []), ...(p.status?.containerStatuses ?? [])].filter((s) =>
+          sidecarNames.has(s.name),
+        ),
+      )
       .reduce((n, s) => n + (s.restartCount ?? 0), 0);
     this.metrics.sidecarRestarts.set({ namespace, appwithhelpers: app }, restarts);
   }

@@ -22,7 +22,11 @@ export class WorkQueue {
   private shuttingDown = false;
   private idle: Array<() => void> = [];
 
-  constructor(private readonly handler: (key: string) => Promise<void>, private readonly o: QueueOptions, private readonly onError: (key: string, err: unknown, retryInMs: number | undefined) => void) {}
+  constructor(
+    private readonly handler: (key: string) => Promise<void>,
+    private readonly o: QueueOptions,
+    private readonly onError: (key: string, err: unknown, retryInMs: number | undefined) => void,
+  ) {}
 
   get depth(): number {
     return this.queue.length;

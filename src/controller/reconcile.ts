@@ -15,7 +15,13 @@ export interface Writer {
   createPod(pod: V1Pod): Promise<'created' | 'exists'>;
   deletePod(namespace: string, name: string, uid?: string): Promise<void>;
   patchStatus(app: AppWithHelpers, status: AppStatus): Promise<void>;
-  recordEvent(app: AppWithHelpers, type: 'Normal' | 'Warning', reason: string, message: string, now: Date): Promise<void>;
+  recordEvent(
+    app: AppWithHelpers,
+    type: 'Normal' | 'Warning',
+    reason: string,
+    message: string,
+    now: Date,
+  ): Promise<void>;
 }
 
 export interface ReconcileDeps {
@@ -73,26 +79,45 @@ export async function reconcile(key: string, d: ReconcileDeps): Promise<Outcome>
   const events: Array<[type: 'Normal' | 'Warning', reason: string, message: string]> = [];
   const waiting = parsed.ok && !d.expectations.satisfied(key);
   if (parsed.ok && template && !waiting) {
-    const actions = planPods({ appName: app.metadata.name, spec: parsed.spec, pods, template: template.pod, hash: template.hash, takenNames });
+    const actions = planPods({
+      appName: app.metadata.name,
+      spec: parsed.spec,
+      pods,
+      template: template.pod,
+      hash: template.hash,
+      takenNames,
+    });
     failure = await apply(key, app, actions, pods, d, events);
     wrote = actions.length > 0;
   }
 
   const status = deriveStatus({
-    generation: app.metadata.generation, parsed, pods,
-    hash: template?.hash, sidecarMode: mode, failure, previous: app.status, now,
+    generation: app.metadata.generation,
+    parsed,
+    pods,
+    hash: template?.hash,
+    sidecarMode: mode,
+    failure,
+    previous: app.status,
+    now,
   });
   events.push(...transitionEvents(app.status, status));
   // Events are not on the way to the status: send them without waiting (the client still rate-limits them).
   for (const [type, reason, message] of events) {
-    d.writer.recordEvent(app, type, reason, message, now).catch((err) => d.log.warn('event not recorded', { key, reason, error: (err as Error).message }));
+    d.writer
+      .recordEvent(app, type, reason, message, now)
+      .catch((err) => d.log.warn('event not recorded', { key, reason, error: (err as Error).message }));
   }
   let held = false;
   if (isDeepStrictEqual(status, app.status ?? {})) {
     d.heldSince.delete(key);
   } else if (wrote && !failure) {
     // Pods were just created or deleted: their events bring this key back with a newer picture.
-  } else if (inFlux(status) && (!app.status?.phase || inFlux(app.status)) && (d.heldSince.get(key) ?? now.getTime()) + STATUS_HOLD_MS > now.getTime()) {
+  } else if (
+    inFlux(status) &&
+    (!app.status?.phase || inFlux(app.status)) &&
+    (d.heldSince.get(key) ?? now.getTime()) + STATUS_HOLD_MS > now.getTime()
+  ) {
     const since = d.heldSince.get(key) ?? now.getTime();
     d.heldSince.set(key, since);
     d.requeueAfter(key, since + STATUS_HOLD_MS - now.getTime());
@@ -120,11 +145,21 @@ export async function reconcile(key: string, d: ReconcileDeps): Promise<Outcome>
  * the first failure, as the ReplicaSet controller does, so a quota or admission refusal costs
  * one call, not a hundred.
  */
-async function apply(key: string, app: AppWithHelpers, actions: Action[], pods: V1Pod[], d: ReconcileDeps,
-  events: Array<['Normal' | 'Warning', string, string]>): Promise<{ reason: string; message: string; permanent: boolean } | undefined> {
+async function apply(
+  key: string,
+  app: AppWithHelpers,
+  actions: Action[],
+  pods: V1Pod[],
+  d: ReconcileDeps,
+  events: Array<['Normal' | 'Warning', string, string]>,
+): Promise<{ reason: string; message: string; permanent: boolean } | undefined> {
   const deletes = actions.filter((a): a is Extract<Action, { kind: 'delete' }> => a.kind === 'delete');
   const creates = actions.filter((a): a is Extract<Action, { kind: 'create' }> => a.kind === 'create');
-  d.expectations.expect(key, creates.map((c) => c.pod.metadata!.name!), deletes.map((a) => a.name));
+  d.expectations.expect(
+    key,
+    creates.map((c) => c.pod.metadata!.name!),
+    deletes.map((a) => a.name),
+  );
   for (const del of deletes) {
     const uid = pods.find((p) => p.metadata?.name === del.name)?.metadata?.uid;
     try {
@@ -132,7 +167,11 @@ async function apply(key: string, app: AppWithHelpers, actions: Action[], pods: 
       events.push(['Normal', Reason.PodDeleted, `deleted Pod ${del.name}: ${deleteWhy[del.reason]}`]);
     } catch (err) {
       d.expectations.observeDelete(key, del.name);
-      return { reason: Reason.FailedDelete, message: `could not delete Pod ${del.name}: ${(err as Error).message}`, permanent: !retryable(err) };
+      return {
+        reason: Reason.FailedDelete,
+        message: `could not delete Pod ${del.name}: ${(err as Error).message}`,
+        permanent: !retryable(err),
+      };
     }
   }
   let batch = 1;
@@ -149,14 +188,27 @@ async function apply(key: string, app: AppWithHelpers, actions: Action[], pods: 
       } else if (r.value === 'exists') {
         d.expectations.observeAdd(key, name);
         // Ours, and the cache is behind: fine. Someone else's (an orphan of an earlier app of this name): say so.
-        if (!pods.some((p) => p.metadata?.name === name)) failed ??= new ApiError(409, 'AlreadyExists', `a Pod named ${name} already exists and is not controlled by this AppWithHelpers; delete it or rename the AppWithHelpers`);
+        if (!pods.some((p) => p.metadata?.name === name))
+          failed ??= new ApiError(
+            409,
+            'AlreadyExists',
+            `a Pod named ${name} already exists and is not controlled by this AppWithHelpers; delete it or rename the AppWithHelpers`,
+          );
       } else {
-        events.push(['Normal', reason === 'Missing' ? Reason.PodCreated : Reason.PodReplaced, `created Pod ${name}${reason === 'Missing' ? '' : ` (${createWhy[reason]})`}`]);
+        events.push([
+          'Normal',
+          reason === 'Missing' ? Reason.PodCreated : Reason.PodReplaced,
+          `created Pod ${name}${reason === 'Missing' ? '' : ` (${createWhy[reason]})`}`,
+        ]);
       }
     });
     if (failed) {
       creates.slice(i + batch).forEach((c) => d.expectations.observeAdd(key, c.pod.metadata!.name!));
-      return { reason: Reason.FailedCreate, message: `could not create Pods: ${(failed as Error).message}`, permanent: !retryable(failed) };
+      return {
+        reason: Reason.FailedCreate,
+        message: `could not create Pods: ${(failed as Error).message}`,
+        permanent: !retryable(failed),
+      };
     }
   }
   return undefined;
@@ -164,11 +216,18 @@ async function apply(key: string, app: AppWithHelpers, actions: Action[], pods: 
 
 /** inFlux: Pods are still on their way and nothing is wrong, so the next change is near. */
 function inFlux(status: AppStatus): boolean {
-  return (status.phase === 'Pending' || status.phase === 'Initializing')
-    && !status.conditions?.some((c) => c.type === ConditionType.Degraded && c.status === 'True');
+  return (
+    (status.phase === 'Pending' || status.phase === 'Initializing') &&
+    !status.conditions?.some((c) => c.type === ConditionType.Degraded && c.status === 'True')
+  );
 }
 
-const deleteWhy = { PodFailed: 'it failed; a new one replaces it', PodSucceeded: 'it finished; a new one replaces it', Stale: 'its template is out of date', Surplus: 'fewer replicas are wanted' };
+const deleteWhy = {
+  PodFailed: 'it failed; a new one replaces it',
+  PodSucceeded: 'it finished; a new one replaces it',
+  Stale: 'its template is out of date',
+  Surplus: 'fewer replicas are wanted',
+};
 const createWhy = { Replacement: 'replaces a finished Pod', Surge: 'rolling update to the new template', Missing: '' };
 
 function retryable(err: unknown): boolean {
@@ -176,9 +235,13 @@ function retryable(err: unknown): boolean {
 }
 
 /** transitionEvents fires a Warning only when a problem appears or changes, never on every pass. */
-function transitionEvents(before: AppStatus | undefined, after: AppStatus): Array<['Normal' | 'Warning', string, string]> {
+function transitionEvents(
+  before: AppStatus | undefined,
+  after: AppStatus,
+): Array<['Normal' | 'Warning', string, string]> {
   const was = before?.conditions?.find((c) => c.type === ConditionType.Degraded);
   const is = after.conditions?.find((c) => c.type === ConditionType.Degraded);
-  if (is?.status === 'True' && (was?.status !== 'True' || was.reason !== is.reason)) return [['Warning', is.reason, is.message]];
+  if (is?.status === 'True' && (was?.status !== 'True' || was.reason !== is.reason))
+    return [['Warning', is.reason, is.message]];
   return [];
 }

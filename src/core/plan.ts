@@ -30,7 +30,11 @@ export function planPods({ appName, spec, pods, template, hash, takenNames = [] 
   // forever on a lost node): the replacement takes the next free name instead of waiting.
   const taken = new Set([...pods.map((p) => p.metadata!.name!), ...takenNames]);
   for (const p of live.filter(isFinished)) {
-    actions.push({ kind: 'delete', name: p.metadata!.name!, reason: p.status?.phase === 'Failed' ? 'PodFailed' : 'PodSucceeded' });
+    actions.push({
+      kind: 'delete',
+      name: p.metadata!.name!,
+      reason: p.status?.phase === 'Failed' ? 'PodFailed' : 'PodSucceeded',
+    });
   }
   const active = live.filter((p) => !isFinished(p));
   const current = new Map<number, V1Pod>();

@@ -6,8 +6,10 @@ import { ANNOTATION_SLOT, LABEL_TEMPLATE_HASH } from '../api/constants';
 export const isTerminating = (p: V1Pod): boolean => !!p.metadata?.deletionTimestamp;
 export const isFinished = (p: V1Pod): boolean => p.status?.phase === 'Succeeded' || p.status?.phase === 'Failed';
 export const templateHashOf = (p: V1Pod): string | undefined => p.metadata?.labels?.[LABEL_TEMPLATE_HASH];
-export const isPodReady = (p: V1Pod): boolean => !!p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True');
-export const isInitialized = (p: V1Pod): boolean => !!p.status?.conditions?.some((c) => c.type === 'Initialized' && c.status === 'True');
+export const isPodReady = (p: V1Pod): boolean =>
+  !!p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True');
+export const isInitialized = (p: V1Pod): boolean =>
+  !!p.status?.conditions?.some((c) => c.type === 'Initialized' && c.status === 'True');
 
 export function isControlledBy(p: V1Pod, uid: string): boolean {
   return !!p.metadata?.ownerReferences?.some((r) => r.controller && r.uid === uid);
@@ -42,28 +44,49 @@ export function toIso(t: Date | string | undefined): string | undefined {
 export function slimPod(p: V1Pod): V1Pod {
   const m = p.metadata ?? {};
   const s = p.status;
-  const container = (c: { name: string; restartPolicy?: string }) => (c.restartPolicy ? { name: c.name, restartPolicy: c.restartPolicy } : { name: c.name });
-  const slimStatus = (c: V1ContainerStatus) => ({
-    name: c.name, ready: c.ready, restartCount: c.restartCount, started: c.started, state: c.state,
-    ...(c.lastState?.terminated ? { lastState: { terminated: c.lastState.terminated } } : {}),
-  }) as V1ContainerStatus;
+  const container = (c: { name: string; restartPolicy?: string }) =>
+    c.restartPolicy ? { name: c.name, restartPolicy: c.restartPolicy } : { name: c.name };
+  const slimStatus = (c: V1ContainerStatus) =>
+    ({
+      name: c.name,
+      ready: c.ready,
+      restartCount: c.restartCount,
+      started: c.started,
+      state: c.state,
+      ...(c.lastState?.terminated ? { lastState: { terminated: c.lastState.terminated } } : {}),
+    }) as V1ContainerStatus;
   return {
     metadata: {
-      name: m.name, namespace: m.namespace, uid: m.uid, resourceVersion: m.resourceVersion, labels: m.labels, annotations: m.annotations,
-      ownerReferences: m.ownerReferences, ...(m.deletionTimestamp ? { deletionTimestamp: m.deletionTimestamp } : {}),
+      name: m.name,
+      namespace: m.namespace,
+      uid: m.uid,
+      resourceVersion: m.resourceVersion,
+      labels: m.labels,
+      annotations: m.annotations,
+      ownerReferences: m.ownerReferences,
+      ...(m.deletionTimestamp ? { deletionTimestamp: m.deletionTimestamp } : {}),
     },
     spec: {
       nodeName: p.spec?.nodeName,
-      ...(p.spec?.initContainers ? { initContainers: p.spec.initContainers.map((c) => container(c as { name: string; restartPolicy?: string })) } : {}),
+      ...(p.spec?.initContainers
+        ? { initContainers: p.spec.initContainers.map((c) => container(c as { name: string; restartPolicy?: string })) }
+        : {}),
       containers: (p.spec?.containers ?? []).map((c) => container(c)),
     } as V1Pod['spec'],
-    ...(s ? {
-      status: {
-        phase: s.phase, reason: s.reason,
-        conditions: s.conditions?.map((c) => ({ type: c.type, status: c.status, ...(c.reason ? { reason: c.reason } : {}) })),
-        ...(s.initContainerStatuses ? { initContainerStatuses: s.initContainerStatuses.map(slimStatus) } : {}),
-        ...(s.containerStatuses ? { containerStatuses: s.containerStatuses.map(slimStatus) } : {}),
-      },
-    } : {}),
+    ...(s
+      ? {
+          status: {
+            phase: s.phase,
+            reason: s.reason,
+            conditions: s.conditions?.map((c) => ({
+              type: c.type,
+              status: c.status,
+              ...(c.reason ? { reason: c.reason } : {}),
+            })),
+            ...(s.initContainerStatuses ? { initContainerStatuses: s.initContainerStatuses.map(slimStatus) } : {}),
+            ...(s.containerStatuses ? { containerStatuses: s.containerStatuses.map(slimStatus) } : {}),
+          },
+        }
+      : {}),
   };
 }

@@ -1,6 +1,15 @@
 import { createHash } from 'node:crypto';
 import type { V1Pod } from '@kubernetes/client-node';
-import { ANNOTATION_SIDECARS, ANNOTATION_SLOT, API_VERSION, KIND, LABEL_APP, LABEL_MANAGED_BY, LABEL_TEMPLATE_HASH, MANAGER } from '../api/constants';
+import {
+  ANNOTATION_SIDECARS,
+  ANNOTATION_SLOT,
+  API_VERSION,
+  KIND,
+  LABEL_APP,
+  LABEL_MANAGED_BY,
+  LABEL_TEMPLATE_HASH,
+  MANAGER,
+} from '../api/constants';
 import type { AppSpec, InitStep, Sidecar } from '../api/schema';
 import { WAIT_SCRIPT, waitEnv } from './wait-script';
 
@@ -36,35 +45,60 @@ export function renderPodTemplate(owner: Owner, spec: AppSpec, options: RenderOp
   const shared = spec.sharedVolumes ?? [];
   const withShared = (c: Obj): Obj => {
     const mounts = (c.volumeMounts as Array<{ name: string }> | undefined) ?? [];
-    const missing = shared.filter((v) => !mounts.some((m) => m.name === v.name)).map((v) => ({ name: v.name, mountPath: v.mountPath }));
+    const missing = shared
+      .filter((v) => !mounts.some((m) => m.name === v.name))
+      .map((v) => ({ name: v.name, mountPath: v.mountPath }));
     return missing.length ? { ...c, volumeMounts: [...mounts, ...missing] } : c;
   };
   const withDefaults = (c: Obj): Obj => ({
     ...c,
     ...(spec.helperDefaults?.resources && !c.resources ? { resources: spec.helperDefaults.resources } : {}),
-    ...(spec.helperDefaults?.securityContext && !c.securityContext ? { securityContext: spec.helperDefaults.securityContext } : {}),
+    ...(spec.helperDefaults?.securityContext && !c.securityContext
+      ? { securityContext: spec.helperDefaults.securityContext }
+      : {}),
   });
 
   const steps = (spec.initSteps ?? []).map((s) => withShared(withDefaults(renderStep(s, options))));
-  const sidecars = (spec.sidecars ?? []).map((s) => ({ first: !!s.startBeforeInitSteps, container: withShared(withDefaults(renderSidecar(s, mode))) }));
+  const sidecars = (spec.sidecars ?? []).map((s) => ({
+    first: !!s.startBeforeInitSteps,
+    container: withShared(withDefaults(renderSidecar(s, mode))),
+  }));
   const app = withShared({ ...spec.app });
-  const initContainers = mode === 'Native'
-    ? [...sidecars.filter((s) => s.first).map((s) => s.container), ...steps, ...sidecars.filter((s) => !s.first).map((s) => s.container)]
-    : steps;
+  const initContainers =
+    mode === 'Native'
+      ? [
+          ...sidecars.filter((s) => s.first).map((s) => s.container),
+          ...steps,
+          ...sidecars.filter((s) => !s.first).map((s) => s.container),
+        ]
+      : steps;
   const containers = mode === 'Native' ? [app] : [app, ...sidecars.map((s) => s.container)];
   const volumes = [...(spec.volumes ?? []), ...shared.map((v) => ({ name: v.name, emptyDir: {} }))];
 
   // The containers and volumes are ours alone: a podTemplate.spec that names them is ignored, as the CRD prunes them.
-  const { containers: _c, initContainers: _i, ephemeralContainers: _e, volumes: _v, ...templateSpec } = (spec.podTemplate?.spec ?? {}) as Obj;
+  const {
+    containers: _c,
+    initContainers: _i,
+    ephemeralContainers: _e,
+    volumes: _v,
+    ...templateSpec
+  } = (spec.podTemplate?.spec ?? {}) as Obj;
   const podSpec: Obj = {
     ...templateSpec,
     ...(initContainers.length ? { initContainers } : {}),
     containers,
     ...(volumes.length ? { volumes } : {}),
   };
-  const labels = { ...(spec.podTemplate?.metadata?.labels ?? {}), [LABEL_MANAGED_BY]: MANAGER, [LABEL_APP]: owner.name };
+  const labels = {
+    ...(spec.podTemplate?.metadata?.labels ?? {}),
+    [LABEL_MANAGED_BY]: MANAGER,
+    [LABEL_APP]: owner.name,
+  };
   const sidecarNames = (spec.sidecars ?? []).map((s) => s.name);
-  const annotations = { ...(spec.podTemplate?.metadata?.annotations ?? {}), ...(sidecarNames.length ? { [ANNOTATION_SIDECARS]: sidecarNames.join(',') } : {}) };
+  const annotations = {
+    ...(spec.podTemplate?.metadata?.annotations ?? {}),
+    ...(sidecarNames.length ? { [ANNOTATION_SIDECARS]: sidecarNames.join(',') } : {}),
+  };
   const hash = templateHash({ labels, annotations, spec: podSpec });
   const pod = {
     apiVersion: 'v1',
@@ -73,7 +107,16 @@ export function renderPodTemplate(owner: Owner, spec: AppSpec, options: RenderOp
       namespace: owner.namespace,
       labels: { ...labels, [LABEL_TEMPLATE_HASH]: hash },
       ...(Object.keys(annotations).length ? { annotations } : {}),
-      ownerReferences: [{ apiVersion: API_VERSION, kind: KIND, name: owner.name, uid: owner.uid, controller: true, blockOwnerDeletion: true }],
+      ownerReferences: [
+        {
+          apiVersion: API_VERSION,
+          kind: KIND,
+          name: owner.name,
+          uid: owner.uid,
+          controller: true,
+          blockOwnerDeletion: true,
+        },
+      ],
     },
     spec: podSpec,
   };
@@ -97,7 +140,10 @@ export function renderPod(template: V1Pod, appName: string, hash: string, slot: 
 
 function renderStep(step: InitStep, options: RenderOptions): Obj {
   const { waitFor, ...container } = step;
-  const base: Obj = { ...container, terminationMessagePolicy: step.terminationMessagePolicy ?? 'FallbackToLogsOnError' };
+  const base: Obj = {
+    ...container,
+    terminationMessagePolicy: step.terminationMessagePolicy ?? 'FallbackToLogsOnError',
+  };
   if (!waitFor) return base;
   return {
     ...base,
@@ -120,7 +166,9 @@ export function templateHash(value: unknown): string {
 export function canonicalJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
   if (value && typeof value === 'object') {
-    const entries = Object.entries(value as Obj).filter(([, v]) => v !== undefined).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    const entries = Object.entries(value as Obj)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
     return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
   }
   return JSON.stringify(value) ?? 'null';

@@ -18,12 +18,16 @@ export function rightsNeeded(namespaces: string[], lease?: { namespace: string }
   const scopes: Array<string | undefined> = namespaces.length ? namespaces : [undefined];
   const rights: Right[] = [];
   for (const namespace of scopes) {
-    for (const verb of ['list', 'watch']) rights.push({ group: 'helpers.dev', resource: 'appwithhelpers', verb, namespace });
+    for (const verb of ['list', 'watch'])
+      rights.push({ group: 'helpers.dev', resource: 'appwithhelpers', verb, namespace });
     rights.push({ group: 'helpers.dev', resource: 'appwithhelpers', subresource: 'status', verb: 'patch', namespace });
-    for (const verb of ['list', 'watch', 'create', 'delete']) rights.push({ group: '', resource: 'pods', verb, namespace });
+    for (const verb of ['list', 'watch', 'create', 'delete'])
+      rights.push({ group: '', resource: 'pods', verb, namespace });
     rights.push({ group: '', resource: 'events', verb: 'create', namespace });
   }
-  if (lease) for (const verb of ['get', 'create', 'update']) rights.push({ group: 'coordination.k8s.io', resource: 'leases', verb, namespace: lease.namespace });
+  if (lease)
+    for (const verb of ['get', 'create', 'update'])
+      rights.push({ group: 'coordination.k8s.io', resource: 'leases', verb, namespace: lease.namespace });
   return rights;
 }
 
@@ -42,25 +46,45 @@ interface AccessReview {
  * would see an operator that starts, retries 403s forever and never says why.
  */
 export async function missingRights(http: KubeHttp, rights: Right[]): Promise<Right[]> {
-  const answers = await Promise.all(rights.map(async (r) => {
-    const review = await http.request<AccessReview>('POST', '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews', {
-      apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectAccessReview',
-      spec: { resourceAttributes: { group: r.group, resource: r.resource, subresource: r.subresource, verb: r.verb, namespace: r.namespace } },
-    });
-    return review.status?.allowed ? undefined : r;
-  }));
+  const answers = await Promise.all(
+    rights.map(async (r) => {
+      const review = await http.request<AccessReview>(
+        'POST',
+        '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews',
+        {
+          apiVersion: 'authorization.k8s.io/v1',
+          kind: 'SelfSubjectAccessReview',
+          spec: {
+            resourceAttributes: {
+              group: r.group,
+              resource: r.resource,
+              subresource: r.subresource,
+              verb: r.verb,
+              namespace: r.namespace,
+            },
+          },
+        },
+      );
+      return review.status?.allowed ? undefined : r;
+    }),
+  );
   return answers.filter((r): r is Right => !!r);
 }
 
 /** whoAmI names the kubeconfig's user as the API server sees it, for error messages. */
 export async function whoAmI(http: KubeHttp): Promise<string> {
   try {
-    const review = await http.request<{ status?: { userInfo?: { username?: string } } }>('POST', '/apis/authentication.k8s.io/v1/selfsubjectreviews', {
-      apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview',
-    });
-    return review.status?.userInfo?.username ?? 'the kubeconfig\'s user';
+    const review = await http.request<{ status?: { userInfo?: { username?: string } } }>(
+      'POST',
+      '/apis/authentication.k8s.io/v1/selfsubjectreviews',
+      {
+        apiVersion: 'authentication.k8s.io/v1',
+        kind: 'SelfSubjectReview',
+      },
+    );
+    return review.status?.userInfo?.username ?? "the kubeconfig's user";
   } catch {
-    return 'the kubeconfig\'s user';
+    return "the kubeconfig's user";
   }
 }
 
@@ -74,7 +98,9 @@ export async function checkAccess(http: KubeHttp, rights: Right[]): Promise<void
     missing = await missingRights(http, rights);
   } catch (err) {
     if (err instanceof ApiError && err.status === 401) {
-      throw new Error('the API server refused the kubeconfig\'s credentials (401 Unauthorized): check its token or client certificate');
+      throw new Error(
+        "the API server refused the kubeconfig's credentials (401 Unauthorized): check its token or client certificate",
+      );
     }
     if (err instanceof ApiError && err.status === 403) return;
     throw err;
@@ -83,5 +109,7 @@ export async function checkAccess(http: KubeHttp, rights: Right[]): Promise<void
   const who = await whoAmI(http);
   const shown = missing.slice(0, 3).map(describeRight).join('; ');
   const more = missing.length > 3 ? ` (and ${missing.length - 3} more)` : '';
-  throw new Error(`${who} may not ${shown}${more}: grant the operator's RBAC (the Helm chart's ClusterRole and Role) to this identity`);
+  throw new Error(
+    `${who} may not ${shown}${more}: grant the operator's RBAC (the Helm chart's ClusterRole and Role) to this identity`,
+  );
 }

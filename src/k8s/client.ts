@@ -15,7 +15,10 @@ export class KubeClient {
    * up without end. At most maxPendingEvents wait; past that a new Event is dropped (onEventDropped
    * counts it), as client-go's recorder drops when its queue is full. Status and Pods never wait.
    */
-  constructor(private readonly http: KubeHttp, private readonly events: { maxPending: number; onDropped?: () => void } = { maxPending: 200 }) {}
+  constructor(
+    private readonly http: KubeHttp,
+    private readonly events: { maxPending: number; onDropped?: () => void } = { maxPending: 200 },
+  ) {}
 
   /** createPod is idempotent: AlreadyExists means the Pod is there, which is what we wanted. */
   async createPod(pod: V1Pod): Promise<'created' | 'exists'> {
@@ -31,10 +34,14 @@ export class KubeClient {
   /** deletePod deletes exactly the Pod we saw (uid precondition); NotFound means done. */
   async deletePod(namespace: string, name: string, uid?: string): Promise<void> {
     try {
-      await this.http.request('DELETE', `/api/v1/namespaces/${namespace}/pods/${name}`,
-        { apiVersion: 'v1', kind: 'DeleteOptions', ...(uid ? { preconditions: { uid } } : {}) });
+      await this.http.request('DELETE', `/api/v1/namespaces/${namespace}/pods/${name}`, {
+        apiVersion: 'v1',
+        kind: 'DeleteOptions',
+        ...(uid ? { preconditions: { uid } } : {}),
+      });
     } catch (err) {
-      if (err instanceof ApiError && (err.status === 404 || (err.status === 409 && err.reason === 'Conflict' && !!uid))) return;
+      if (err instanceof ApiError && (err.status === 404 || (err.status === 409 && err.reason === 'Conflict' && !!uid)))
+        return;
       throw err;
     }
   }
@@ -42,11 +49,21 @@ export class KubeClient {
   /** patchStatus sends only what changed, as a JSON merge patch, to the status subresource. */
   async patchStatus(app: AppWithHelpers, status: AppStatus): Promise<void> {
     const patch = { status: mergePatchDiff(app.status ?? {}, status) };
-    await this.http.request('PATCH', `/apis/${GROUP}/${VERSION}/namespaces/${app.metadata.namespace}/${PLURAL}/${app.metadata.name}/status`,
-      patch, 'application/merge-patch+json');
+    await this.http.request(
+      'PATCH',
+      `/apis/${GROUP}/${VERSION}/namespaces/${app.metadata.namespace}/${PLURAL}/${app.metadata.name}/status`,
+      patch,
+      'application/merge-patch+json',
+    );
   }
 
-  async recordEvent(app: AppWithHelpers, type: 'Normal' | 'Warning', reason: string, message: string, now: Date): Promise<void> {
+  async recordEvent(
+    app: AppWithHelpers,
+    type: 'Normal' | 'Warning',
+    reason: string,
+    message: string,
+    now: Date,
+  ): Promise<void> {
     if (this.pendingEvents >= this.events.maxPending) {
       this.events.onDropped?.();
       return;
@@ -59,15 +76,45 @@ export class KubeClient {
     }
   }
 
-  private async sendEvent(app: AppWithHelpers, type: 'Normal' | 'Warning', reason: string, message: string, now: Date): Promise<void> {
+  private async sendEvent(
+    app: AppWithHelpers,
+    type: 'Normal' | 'Warning',
+    reason: string,
+    message: string,
+    now: Date,
+  ): Promise<void> {
     const time = now.toISOString();
-    await this.http.request('POST', `/api/v1/namespaces/${app.metadata.namespace}/events`, {
-      apiVersion: 'v1', kind: 'Event',
-      metadata: { name: `${app.metadata.name}.${now.getTime().toString(16)}${Math.random().toString(16).slice(2, 6)}`, namespace: app.metadata.namespace },
-      involvedObject: { apiVersion: API_VERSION, kind: KIND, name: app.metadata.name, namespace: app.metadata.namespace, uid: app.metadata.uid, resourceVersion: app.metadata.resourceVersion },
-      reason, message: message.slice(0, 1024), type, count: 1, firstTimestamp: time, lastTimestamp: time,
-      source: { component: MANAGER }, reportingComponent: MANAGER, reportingInstance: MANAGER,
-    }, 'application/json', 'low');
+    await this.http.request(
+      'POST',
+      `/api/v1/namespaces/${app.metadata.namespace}/events`,
+      {
+        apiVersion: 'v1',
+        kind: 'Event',
+        metadata: {
+          name: `${app.metadata.name}.${now.getTime().toString(16)}${Math.random().toString(16).slice(2, 6)}`,
+          namespace: app.metadata.namespace,
+        },
+        involvedObject: {
+          apiVersion: API_VERSION,
+          kind: KIND,
+          name: app.metadata.name,
+          namespace: app.metadata.namespace,
+          uid: app.metadata.uid,
+          resourceVersion: app.metadata.resourceVersion,
+        },
+        reason,
+        message: message.slice(0, 1024),
+        type,
+        count: 1,
+        firstTimestamp: time,
+        lastTimestamp: time,
+        source: { component: MANAGER },
+        reportingComponent: MANAGER,
+        reportingInstance: MANAGER,
+      },
+      'application/json',
+      'low',
+    );
   }
 
   async serverVersion(): Promise<{ major: number; minor: number; gitVersion: string }> {

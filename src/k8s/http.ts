@@ -5,7 +5,12 @@ import type { KubeConfig } from '@kubernetes/client-node';
 /** An API server answer that was not 2xx; `retryable` says whether trying again can help. */
 export class ApiError extends Error {
   /** retryAfterMs: the server's Retry-After, when it sent one (429 and 503 do). */
-  constructor(readonly status: number, readonly reason: string, message: string, readonly retryAfterMs?: number) {
+  constructor(
+    readonly status: number,
+    readonly reason: string,
+    message: string,
+    readonly retryAfterMs?: number,
+  ) {
     super(message);
   }
   get retryable(): boolean {
@@ -38,7 +43,10 @@ export class KubeHttp {
   private timer?: NodeJS.Timeout;
   private closed = false;
 
-  constructor(private readonly kc: KubeConfig, private readonly options: HttpOptions) {
+  constructor(
+    private readonly kc: KubeConfig,
+    private readonly options: HttpOptions,
+  ) {
     this.tokens = options.burst;
   }
 
@@ -49,7 +57,13 @@ export class KubeHttp {
   }
 
   /** request sends one call; a `low` one (an Event) waits behind every normal one for a token. */
-  async request<T>(method: string, path: string, body?: unknown, contentType = 'application/json', priority: 'normal' | 'low' = 'normal'): Promise<T> {
+  async request<T>(
+    method: string,
+    path: string,
+    body?: unknown,
+    contentType = 'application/json',
+    priority: 'normal' | 'low' = 'normal',
+  ): Promise<T> {
     await this.take(priority);
     this.refuseIfClosed(method, path);
     const res = await this.send(method, path, body, contentType);
@@ -58,7 +72,12 @@ export class KubeHttp {
     const parsed = text ? safeJson(text) : undefined;
     if ((res.statusCode ?? 0) >= 300) {
       const status = parsed as { reason?: string; message?: string } | undefined;
-      throw new ApiError(res.statusCode ?? 0, status?.reason ?? 'Unknown', `${method} ${path}: ${res.statusCode} ${status?.message ?? text.slice(0, 200)}`, retryAfter(res));
+      throw new ApiError(
+        res.statusCode ?? 0,
+        status?.reason ?? 'Unknown',
+        `${method} ${path}: ${res.statusCode} ${status?.message ?? text.slice(0, 200)}`,
+        retryAfter(res),
+      );
     }
     return parsed as T;
   }
@@ -72,7 +91,12 @@ export class KubeHttp {
     if (res.statusCode !== 200) {
       const text = await readAll(res);
       const status = safeJson(text) as { reason?: string; message?: string } | undefined;
-      throw new ApiError(res.statusCode ?? 0, status?.reason ?? 'Unknown', `WATCH ${path}: ${res.statusCode} ${status?.message ?? text.slice(0, 200)}`, retryAfter(res));
+      throw new ApiError(
+        res.statusCode ?? 0,
+        status?.reason ?? 'Unknown',
+        `WATCH ${path}: ${res.statusCode} ${status?.message ?? text.slice(0, 200)}`,
+        retryAfter(res),
+      );
     }
     return res;
   }
@@ -89,22 +113,33 @@ export class KubeHttp {
   }
 
   private refuseIfClosed(method: string, path: string): void {
-    if (this.closed) throw new ApiError(0, 'Closed', `${method} ${path}: the client was closed (the operator is stopping)`);
+    if (this.closed)
+      throw new ApiError(0, 'Closed', `${method} ${path}: the client was closed (the operator is stopping)`);
   }
 
-  private async send(method: string, path: string, body?: unknown, contentType = 'application/json'): Promise<http.IncomingMessage> {
+  private async send(
+    method: string,
+    path: string,
+    body?: unknown,
+    contentType = 'application/json',
+  ): Promise<http.IncomingMessage> {
     const url = new URL(path, this.server);
     const opts: https.RequestOptions = {
-      method, hostname: url.hostname, port: url.port, path: url.pathname + url.search,
-      headers: { Accept: 'application/json', 'User-Agent': 'appwithhelpers-operator' }, agent: url.protocol === 'http:' ? this.plainAgent : this.agent,
+      method,
+      hostname: url.hostname,
+      port: url.port,
+      path: url.pathname + url.search,
+      headers: { Accept: 'application/json', 'User-Agent': 'appwithhelpers-operator' },
+      agent: url.protocol === 'http:' ? this.plainAgent : this.agent,
     };
     await this.kc.applyToHTTPSOptions(opts);
     const payload = body === undefined ? undefined : JSON.stringify(body);
-    if (payload !== undefined) Object.assign(opts.headers!, { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(payload) });
+    if (payload !== undefined)
+      Object.assign(opts.headers!, { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(payload) });
     const lib = url.protocol === 'http:' ? http : https;
     // A watch may be quiet for its whole timeoutSeconds; past that (and a margin) its connection is dead.
     const watchSeconds = Number(url.searchParams.get('timeoutSeconds') ?? 0);
-    const timeout = watchSeconds ? (watchSeconds + 30) * 1000 : this.options.timeoutMs ?? 30_000;
+    const timeout = watchSeconds ? (watchSeconds + 30) * 1000 : (this.options.timeoutMs ?? 30_000);
     return new Promise((resolve, reject) => {
       const req = lib.request(opts, resolve);
       req.setTimeout(timeout, () => req.destroy(new Error(`no answer in ${timeout / 1000}s`)));
@@ -124,7 +159,10 @@ export class KubeHttp {
    */
   private take(priority: 'normal' | 'low' = 'normal'): Promise<void> {
     this.refill();
-    const free = priority === 'normal' ? this.waiters.length === 0 : this.waiters.length === 0 && this.lowWaiters.length === 0 && this.tokens >= 1 + this.reserve;
+    const free =
+      priority === 'normal'
+        ? this.waiters.length === 0
+        : this.waiters.length === 0 && this.lowWaiters.length === 0 && this.tokens >= 1 + this.reserve;
     if (this.tokens >= 1 && free) {
       this.tokens -= 1;
       return Promise.resolve();

@@ -12,7 +12,13 @@ export interface LeaderOptions {
 
 interface Lease {
   metadata: { name: string; namespace: string; resourceVersion?: string };
-  spec: { holderIdentity?: string; leaseDurationSeconds?: number; acquireTime?: string; renewTime?: string; leaseTransitions?: number };
+  spec: {
+    holderIdentity?: string;
+    leaseDurationSeconds?: number;
+    acquireTime?: string;
+    renewTime?: string;
+    leaseTransitions?: number;
+  };
 }
 
 /**
@@ -32,7 +38,11 @@ export class LeaderElector {
   private takenBy?: string;
 
   /** http should be a client of its own (its own rate limit, short timeouts): renewals must not wait behind reconcile writes. */
-  constructor(private readonly http: KubeHttp, private readonly o: LeaderOptions, private readonly log: Logger) {}
+  constructor(
+    private readonly http: KubeHttp,
+    private readonly o: LeaderOptions,
+    private readonly log: Logger,
+  ) {}
 
   get isLeader(): boolean {
     return this.leading;
@@ -54,13 +64,18 @@ export class LeaderElector {
         if (this.stopped) return;
         // The deadline holds however long an attempt takes: work stops before the Lease can pass on.
         const left = this.lastRenew + this.o.renewDeadlineMs - Date.now();
-        const renewed = left > 0 && await Promise.race([this.tryAcquireOrRenew(term), sleep(left).then(() => false)]);
+        const renewed = left > 0 && (await Promise.race([this.tryAcquireOrRenew(term), sleep(left).then(() => false)]));
         if (renewed) continue;
         const takenBy = this.takenBy;
         if (takenBy || Date.now() - this.lastRenew >= this.o.renewDeadlineMs) {
           this.leading = false;
           this.term++; // an attempt still in flight must not make us leader again
-          this.log.warn(takenBy ? `lost the leader Lease: ${takenBy} holds it` : 'lost the leader Lease: not renewed within the renew deadline', { lease: `${this.o.namespace}/${this.o.name}` });
+          this.log.warn(
+            takenBy
+              ? `lost the leader Lease: ${takenBy} holds it`
+              : 'lost the leader Lease: not renewed within the renew deadline',
+            { lease: `${this.o.namespace}/${this.o.name}` },
+          );
           onLost();
           return;
         }
@@ -76,7 +91,10 @@ export class LeaderElector {
     try {
       const lease = await this.http.request<Lease>('GET', `${this.path}/${this.o.name}`);
       if (lease.spec.holderIdentity !== this.o.identity) return;
-      await this.http.request('PUT', `${this.path}/${this.o.name}`, { ...lease, spec: { ...lease.spec, holderIdentity: '', leaseDurationSeconds: 1 } });
+      await this.http.request('PUT', `${this.path}/${this.o.name}`, {
+        ...lease,
+        spec: { ...lease.spec, holderIdentity: '', leaseDurationSeconds: 1 },
+      });
       this.log.info('released the leader Lease');
     } catch (err) {
       this.log.warn('could not release the leader Lease', { error: (err as Error).message });
@@ -88,7 +106,8 @@ export class LeaderElector {
     const now = new Date();
     const started = now.getTime(); // a renewal counts from when it was asked for, not when it was answered
     const spec = {
-      holderIdentity: this.o.identity, leaseDurationSeconds: Math.round(this.o.leaseDurationMs / 1000),
+      holderIdentity: this.o.identity,
+      leaseDurationSeconds: Math.round(this.o.leaseDurationMs / 1000),
       renewTime: microTime(now),
     };
     try {
@@ -100,13 +119,20 @@ export class LeaderElector {
       }
       if (!lease) {
         await this.http.request('POST', this.path, {
-          apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: this.o.name, namespace: this.o.namespace },
+          apiVersion: 'coordination.k8s.io/v1',
+          kind: 'Lease',
+          metadata: { name: this.o.name, namespace: this.o.namespace },
           spec: { ...spec, acquireTime: microTime(now), leaseTransitions: 0 },
         });
         return this.acquired(started, term);
       }
       const record = JSON.stringify(lease.spec);
-      if (this.observed?.record !== record) this.observed = { record, at: this.renewedAt(lease.spec.renewTime), duration: (lease.spec.leaseDurationSeconds ?? 0) * 1000 };
+      if (this.observed?.record !== record)
+        this.observed = {
+          record,
+          at: this.renewedAt(lease.spec.renewTime),
+          duration: (lease.spec.leaseDurationSeconds ?? 0) * 1000,
+        };
       const holder = lease.spec.holderIdentity;
       if (holder && holder !== this.o.identity && this.observed.at + this.observed.duration > Date.now()) {
         if (this.leading) this.takenBy = holder; // someone else holds it now: stop at once
@@ -115,11 +141,17 @@ export class LeaderElector {
       const mine = holder === this.o.identity;
       await this.http.request('PUT', `${this.path}/${this.o.name}`, {
         ...lease,
-        spec: { ...lease.spec, ...spec, acquireTime: mine ? lease.spec.acquireTime : microTime(now), leaseTransitions: (lease.spec.leaseTransitions ?? 0) + (mine ? 0 : 1) },
+        spec: {
+          ...lease.spec,
+          ...spec,
+          acquireTime: mine ? lease.spec.acquireTime : microTime(now),
+          leaseTransitions: (lease.spec.leaseTransitions ?? 0) + (mine ? 0 : 1),
+        },
       });
       return this.acquired(started, term);
     } catch (err) {
-      if (!(err instanceof ApiError && err.status === 409)) this.log.warn('leader election attempt failed', { error: (err as Error).message });
+      if (!(err instanceof ApiError && err.status === 409))
+        this.log.warn('leader election attempt failed', { error: (err as Error).message });
       return false;
     }
   }

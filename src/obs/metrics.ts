@@ -7,18 +7,66 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
  */
 export class Metrics {
   readonly registry = new Registry();
-  readonly reconciles = new Counter({ name: 'appwithhelpers_reconcile_total', help: 'Reconciles by outcome (updated, unchanged, invalid, waiting, deleted, error)', labelNames: ['result'], registers: [this.registry] });
-  readonly reconcileSeconds = new Histogram({ name: 'appwithhelpers_reconcile_duration_seconds', help: 'Time to reconcile one AppWithHelpers', buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5], registers: [this.registry] });
-  readonly queueDepth = new Gauge({ name: 'appwithhelpers_queue_depth', help: 'Keys waiting in the work queue', registers: [this.registry] });
-  readonly watchRestarts = new Counter({ name: 'appwithhelpers_watch_restarts_total', help: 'Watches (re)opened, by resource', labelNames: ['resource'], registers: [this.registry] });
-  readonly relists = new Counter({ name: 'appwithhelpers_relists_total', help: 'Full lists, by resource (only at start and after 410 Gone)', labelNames: ['resource'], registers: [this.registry] });
-  readonly apiRequests = new Counter({ name: 'appwithhelpers_api_requests_total', help: 'API server requests by verb and status code (0: no answer)', labelNames: ['verb', 'code'], registers: [this.registry] });
+  readonly reconciles = new Counter({
+    name: 'appwithhelpers_reconcile_total',
+    help: 'Reconciles by outcome (updated, unchanged, invalid, waiting, deleted, error)',
+    labelNames: ['result'],
+    registers: [this.registry],
+  });
+  readonly reconcileSeconds = new Histogram({
+    name: 'appwithhelpers_reconcile_duration_seconds',
+    help: 'Time to reconcile one AppWithHelpers',
+    buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5],
+    registers: [this.registry],
+  });
+  readonly queueDepth = new Gauge({
+    name: 'appwithhelpers_queue_depth',
+    help: 'Keys waiting in the work queue',
+    registers: [this.registry],
+  });
+  readonly watchRestarts = new Counter({
+    name: 'appwithhelpers_watch_restarts_total',
+    help: 'Watches (re)opened, by resource',
+    labelNames: ['resource'],
+    registers: [this.registry],
+  });
+  readonly relists = new Counter({
+    name: 'appwithhelpers_relists_total',
+    help: 'Full lists, by resource (only at start and after 410 Gone)',
+    labelNames: ['resource'],
+    registers: [this.registry],
+  });
+  readonly apiRequests = new Counter({
+    name: 'appwithhelpers_api_requests_total',
+    help: 'API server requests by verb and status code (0: no answer)',
+    labelNames: ['verb', 'code'],
+    registers: [this.registry],
+  });
   // Per namespace, not per AppWithHelpers: a histogram series costs about 7.6 KB of heap (and 12
   // Prometheus series) each, which per object would outweigh everything else the operator keeps.
-  readonly initStepSeconds = new Histogram({ name: 'appwithhelpers_init_step_duration_seconds', help: 'How long init steps ran until they succeeded, per namespace', labelNames: ['namespace'], buckets: [0.5, 1, 2, 5, 10, 30, 60, 120, 300, 600], registers: [this.registry] });
-  readonly sidecarRestarts = new Gauge({ name: 'appwithhelpers_sidecar_restarts', help: 'Sidecar container restarts across the Pods of an AppWithHelpers', labelNames: ['namespace', 'appwithhelpers'], registers: [this.registry] });
-  readonly eventsDropped = new Counter({ name: 'appwithhelpers_events_dropped_total', help: 'Events not sent because too many were already waiting for the client rate limit', registers: [this.registry] });
-  readonly leader = new Gauge({ name: 'appwithhelpers_leader', help: '1 while this process holds the leader Lease', registers: [this.registry] });
+  readonly initStepSeconds = new Histogram({
+    name: 'appwithhelpers_init_step_duration_seconds',
+    help: 'How long init steps ran until they succeeded, per namespace',
+    labelNames: ['namespace'],
+    buckets: [0.5, 1, 2, 5, 10, 30, 60, 120, 300, 600],
+    registers: [this.registry],
+  });
+  readonly sidecarRestarts = new Gauge({
+    name: 'appwithhelpers_sidecar_restarts',
+    help: 'Sidecar container restarts across the Pods of an AppWithHelpers',
+    labelNames: ['namespace', 'appwithhelpers'],
+    registers: [this.registry],
+  });
+  readonly eventsDropped = new Counter({
+    name: 'appwithhelpers_events_dropped_total',
+    help: 'Events not sent because too many were already waiting for the client rate limit',
+    registers: [this.registry],
+  });
+  readonly leader = new Gauge({
+    name: 'appwithhelpers_leader',
+    help: '1 while this process holds the leader Lease',
+    registers: [this.registry],
+  });
 
   constructor() {
     collectDefaultMetrics({ register: this.registry });

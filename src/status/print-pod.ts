@@ -48,7 +48,10 @@ export function printPod(pod: V1Pod, now: Date = new Date()): PrintedPod {
     const restartable = isRestartableInitContainer(initContainers.get(container.name));
     if (restartable) {
       restartableInitContainerRestarts += container.restartCount ?? 0;
-      if (lastTerminated && (!lastRestartableInitContainerRestartDate || lastRestartableInitContainerRestartDate < lastTerminated)) {
+      if (
+        lastTerminated &&
+        (!lastRestartableInitContainerRestartDate || lastRestartableInitContainerRestartDate < lastTerminated)
+      ) {
         lastRestartableInitContainerRestartDate = lastTerminated;
       }
     }

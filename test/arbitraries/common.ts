@@ -14,7 +14,8 @@ export type Json = Record<string, unknown>;
 export const rec = <T extends Json>(model: { [K in keyof T]: fc.Arbitrary<T[K]> }, required: Array<keyof T> = []) =>
   fc.record(model, { requiredKeys: required, noNullPrototype: true }) as fc.Arbitrary<Partial<T>>;
 export const opt = <T>(arb: fc.Arbitrary<T>, freq = 2) => fc.option(arb, { nil: undefined, freq });
-export const dict = <T>(key: fc.Arbitrary<string>, value: fc.Arbitrary<T>, maxKeys: number) => fc.dictionary(key, value, { maxKeys, noNullPrototype: true });
+export const dict = <T>(key: fc.Arbitrary<string>, value: fc.Arbitrary<T>, maxKeys: number) =>
+  fc.dictionary(key, value, { maxKeys, noNullPrototype: true });
 export const text = (maxLength: number) => fc.string({ unit: 'grapheme', maxLength });
 
 /** A container as the mutations and the Pods see it: any JSON object, maybe with a name, mounts and ports. */

@@ -40,7 +40,9 @@ export async function ensureBinaries(): Promise<Binaries> {
     child.stdout.on('data', (chunk) => (out += chunk));
     child.on('error', reject);
     child.on('exit', (code) =>
-      code === 0 ? resolve(out) : reject(new Error(`building the control plane failed (exit ${code}); the lines above say why`)),
+      code === 0
+        ? resolve(out)
+        : reject(new Error(`building the control plane failed (exit ${code}); the lines above say why`)),
     );
   });
   const dir = stdout.trim().split('\n').pop() ?? '';

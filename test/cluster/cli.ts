@@ -12,12 +12,16 @@ function flag(name: string, fallback: string): string {
 async function main(): Promise<void> {
   const stages = flag('stages', 'realistic');
   const nodes = Number(flag('nodes', '3'));
-  if (stages !== 'fast' && stages !== 'realistic') throw new Error(`--stages must be fast or realistic, not "${stages}"`);
-  if (!Number.isInteger(nodes) || nodes < 1) throw new Error(`--nodes must be a whole number of at least 1, not "${flag('nodes', '')}"`);
+  if (stages !== 'fast' && stages !== 'realistic')
+    throw new Error(`--stages must be fast or realistic, not "${stages}"`);
+  if (!Number.isInteger(nodes) || nodes < 1)
+    throw new Error(`--nodes must be a whole number of at least 1, not "${flag('nodes', '')}"`);
   const t0 = Date.now();
   console.log('Starting a local Kubernetes control plane (building it first if needed)...');
   const cluster = await ControlPlane.start({ stages: stages as StageSet, nodes, log: (line) => console.log(line) });
-  console.log(`\nReady in ${((Date.now() - t0) / 1000).toFixed(1)}s: Kubernetes ${cluster.server} with ${nodes} KWOK nodes (${stages} stages).`);
+  console.log(
+    `\nReady in ${((Date.now() - t0) / 1000).toFixed(1)}s: Kubernetes ${cluster.server} with ${nodes} KWOK nodes (${stages} stages).`,
+  );
   console.log(`\n  export KUBECONFIG=${cluster.kubeconfig}`);
   console.log(`  export PATH=${cluster.binaries.dir}:$PATH   # kubectl and helm at the server's version\n`);
   console.log('Press Ctrl-C to stop it and remove everything it made.');

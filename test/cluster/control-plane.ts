@@ -50,8 +50,11 @@ export class ControlPlane {
 
   static async start(options: ControlPlaneOptions = {}): Promise<ControlPlane> {
     const opts = {
-      stages: options.stages ?? 'realistic', nodes: options.nodes ?? 3, log: options.log ?? (() => undefined),
-      auditLog: options.auditLog, controllerManagerArgs: options.controllerManagerArgs ?? [],
+      stages: options.stages ?? 'realistic',
+      nodes: options.nodes ?? 3,
+      log: options.log ?? (() => undefined),
+      auditLog: options.auditLog,
+      controllerManagerArgs: options.controllerManagerArgs ?? [],
     };
     const binaries = await ensureBinaries();
     const base = existsSync('/dev/shm') ? '/dev/shm' : os.tmpdir(); // tmpfs keeps etcd fast
@@ -119,7 +122,9 @@ export class ControlPlane {
     };
     // A write of our own first: the revision then is past anything the API server has served.
     const b64 = (text: string) => Buffer.from(text).toString('base64');
-    const revision = Number((await post('put', { key: b64('/awh-test/compaction-marker'), value: b64(String(Date.now())) })).header.revision);
+    const revision = Number(
+      (await post('put', { key: b64('/awh-test/compaction-marker'), value: b64(String(Date.now())) })).header.revision,
+    );
     await post('compaction', { revision, physical: true });
     return revision;
   }
@@ -154,51 +159,95 @@ export class ControlPlane {
     this.etcdUrl = `http://127.0.0.1:${etcdPort}`;
     step('starting etcd');
     this.add('etcd', bin.etcd, [
-      '--name=default', `--data-dir=${path.join(dir, 'etcd')}`,
-      `--listen-client-urls=http://127.0.0.1:${etcdPort}`, `--advertise-client-urls=http://127.0.0.1:${etcdPort}`,
-      `--listen-peer-urls=http://127.0.0.1:${etcdPeerPort}`, `--initial-advertise-peer-urls=http://127.0.0.1:${etcdPeerPort}`,
-      `--initial-cluster=default=http://127.0.0.1:${etcdPeerPort}`, '--unsafe-no-fsync', '--log-level=warn',
+      '--name=default',
+      `--data-dir=${path.join(dir, 'etcd')}`,
+      `--listen-client-urls=http://127.0.0.1:${etcdPort}`,
+      `--advertise-client-urls=http://127.0.0.1:${etcdPort}`,
+      `--listen-peer-urls=http://127.0.0.1:${etcdPeerPort}`,
+      `--initial-advertise-peer-urls=http://127.0.0.1:${etcdPeerPort}`,
+      `--initial-cluster=default=http://127.0.0.1:${etcdPeerPort}`,
+      '--unsafe-no-fsync',
+      '--log-level=warn',
     ]);
 
     step('starting kube-apiserver');
     const audit = options.auditLog
-      ? [`--audit-policy-file=${this.writeAuditPolicy()}`, `--audit-log-path=${options.auditLog}`, '--audit-log-format=json', '--audit-log-mode=blocking']
+      ? [
+          `--audit-policy-file=${this.writeAuditPolicy()}`,
+          `--audit-log-path=${options.auditLog}`,
+          '--audit-log-format=json',
+          '--audit-log-mode=blocking',
+        ]
       : [];
     this.add('kube-apiserver', bin.kubeApiserver, [
       `--etcd-servers=http://127.0.0.1:${etcdPort}`,
-      `--secure-port=${this.apiserverPort}`, '--bind-address=127.0.0.1', '--advertise-address=127.0.0.1',
-      `--tls-cert-file=${pki.serverCert}`, `--tls-private-key-file=${pki.serverKey}`, `--client-ca-file=${pki.caCert}`,
-      `--service-account-key-file=${pki.serviceAccountPub}`, `--service-account-signing-key-file=${pki.serviceAccountKey}`,
+      `--secure-port=${this.apiserverPort}`,
+      '--bind-address=127.0.0.1',
+      '--advertise-address=127.0.0.1',
+      `--tls-cert-file=${pki.serverCert}`,
+      `--tls-private-key-file=${pki.serverKey}`,
+      `--client-ca-file=${pki.caCert}`,
+      `--service-account-key-file=${pki.serviceAccountPub}`,
+      `--service-account-signing-key-file=${pki.serviceAccountKey}`,
       '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
-      '--service-cluster-ip-range=10.96.0.0/16', '--authorization-mode=Node,RBAC',
-      '--allow-privileged=true', '--profiling=false', `--cert-dir=${path.join(dir, 'apiserver-certs')}`,
+      '--service-cluster-ip-range=10.96.0.0/16',
+      '--authorization-mode=Node,RBAC',
+      '--allow-privileged=true',
+      '--profiling=false',
+      `--cert-dir=${path.join(dir, 'apiserver-certs')}`,
       ...audit,
     ]);
     await this.waitForReadyz();
 
     // Each component gets its own identity, so RBAC and the audit log see who did what.
     this.writeKubeconfig('kubeconfig', pki.adminCert, pki.adminKey);
-    const kcm = this.writeKubeconfig('controller-manager.kubeconfig', ...makeClientCert(dir, 'controller-manager', '/CN=system:kube-controller-manager'));
-    const scheduler = this.writeKubeconfig('scheduler.kubeconfig', ...makeClientCert(dir, 'scheduler', '/CN=system:kube-scheduler'));
-    const kwok = this.writeKubeconfig('kwok.kubeconfig', ...makeClientCert(dir, 'kwok', '/O=system:masters/CN=kwok-controller'));
+    const kcm = this.writeKubeconfig(
+      'controller-manager.kubeconfig',
+      ...makeClientCert(dir, 'controller-manager', '/CN=system:kube-controller-manager'),
+    );
+    const scheduler = this.writeKubeconfig(
+      'scheduler.kubeconfig',
+      ...makeClientCert(dir, 'scheduler', '/CN=system:kube-scheduler'),
+    );
+    const kwok = this.writeKubeconfig(
+      'kwok.kubeconfig',
+      ...makeClientCert(dir, 'kwok', '/O=system:masters/CN=kwok-controller'),
+    );
 
     step('starting kube-controller-manager and kube-scheduler');
     this.add('kube-controller-manager', bin.kubeControllerManager, [
-      `--kubeconfig=${kcm}`, '--leader-elect=false', '--secure-port=0',
+      `--kubeconfig=${kcm}`,
+      '--leader-elect=false',
+      '--secure-port=0',
       '--controllers=garbage-collector-controller,replicaset-controller,deployment-controller,namespace-controller,serviceaccount-controller,serviceaccount-token-controller,root-ca-certificate-publisher-controller',
-      `--service-account-private-key-file=${pki.serviceAccountKey}`, `--root-ca-file=${pki.caCert}`,
-      '--use-service-account-credentials=true', ...options.controllerManagerArgs,
+      `--service-account-private-key-file=${pki.serviceAccountKey}`,
+      `--root-ca-file=${pki.caCert}`,
+      '--use-service-account-credentials=true',
+      ...options.controllerManagerArgs,
     ]);
-    this.add('kube-scheduler', bin.kubeScheduler, [`--kubeconfig=${scheduler}`, '--leader-elect=false', '--secure-port=0']);
+    this.add('kube-scheduler', bin.kubeScheduler, [
+      `--kubeconfig=${scheduler}`,
+      '--leader-elect=false',
+      '--secure-port=0',
+    ]);
 
     step(`starting KWOK with the ${options.stages} stages`);
     // HOME points into our folder: KWOK would otherwise also load ~/.kwok/kwok.yaml.
-    this.add('kwok', bin.kwok, [
-      `--kubeconfig=${kwok}`, '--manage-all-nodes=false',
-      '--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake',
-      `--config=${path.join(stagesDir, 'nodes.yaml')}`, `--config=${path.join(stagesDir, `${options.stages}.yaml`)}`,
-      `--server-address=127.0.0.1:${kwokPort}`, '--cidr=10.0.0.1/16', '--node-ip=10.255.0.1',
-    ], { ...process.env, HOME: dir });
+    this.add(
+      'kwok',
+      bin.kwok,
+      [
+        `--kubeconfig=${kwok}`,
+        '--manage-all-nodes=false',
+        '--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake',
+        `--config=${path.join(stagesDir, 'nodes.yaml')}`,
+        `--config=${path.join(stagesDir, `${options.stages}.yaml`)}`,
+        `--server-address=127.0.0.1:${kwokPort}`,
+        '--cidr=10.0.0.1/16',
+        '--node-ip=10.255.0.1',
+      ],
+      { ...process.env, HOME: dir },
+    );
 
     step(`creating ${options.nodes} KWOK Nodes`);
     const nodes = Array.from({ length: options.nodes }, (_, i) => kwokNode(`kwok-node-${i}`)).join('---\n');
@@ -207,41 +256,83 @@ export class ControlPlane {
     // also evicts Pods from Nodes whose heartbeat is late, which a simulated Node should not risk.
     await this.kubectl(['taint', 'nodes', '--all', 'node.kubernetes.io/not-ready:NoSchedule-']);
     await this.waitFor('Nodes Ready', async () => {
-      const out = await this.kubectl(['get', 'nodes', '-o', 'jsonpath={range .items[*]}{.status.conditions[?(@.type=="Ready")].status}{"\\n"}{end}']);
+      const out = await this.kubectl([
+        'get',
+        'nodes',
+        '-o',
+        'jsonpath={range .items[*]}{.status.conditions[?(@.type=="Ready")].status}{"\\n"}{end}',
+      ]);
       const ready = out.split('\n').filter((s) => s === 'True').length;
       return ready === options.nodes;
     });
-    await this.waitFor('the default ServiceAccount', async () =>
-      (await this.kubectl(['get', 'serviceaccount', 'default', '--ignore-not-found', '-o', 'name'])).trim() !== '');
+    await this.waitFor(
+      'the default ServiceAccount',
+      async () =>
+        (await this.kubectl(['get', 'serviceaccount', 'default', '--ignore-not-found', '-o', 'name'])).trim() !== '',
+    );
     step('ready');
   }
 
   private writeKubeconfig(file: string, cert: string, key: string): string {
     const target = path.join(this.dir, file);
-    writeFileSync(target, [
-      'apiVersion: v1', 'kind: Config', 'current-context: appwithhelpers-test',
-      'clusters:', '- name: appwithhelpers-test', '  cluster:', `    server: ${this.server}`, `    certificate-authority: ${this.pki.caCert}`,
-      'users:', '- name: user', '  user:', `    client-certificate: ${cert}`, `    client-key: ${key}`,
-      'contexts:', '- name: appwithhelpers-test', '  context: {cluster: appwithhelpers-test, user: user}', '',
-    ].join('\n'));
+    writeFileSync(
+      target,
+      [
+        'apiVersion: v1',
+        'kind: Config',
+        'current-context: appwithhelpers-test',
+        'clusters:',
+        '- name: appwithhelpers-test',
+        '  cluster:',
+        `    server: ${this.server}`,
+        `    certificate-authority: ${this.pki.caCert}`,
+        'users:',
+        '- name: user',
+        '  user:',
+        `    client-certificate: ${cert}`,
+        `    client-key: ${key}`,
+        'contexts:',
+        '- name: appwithhelpers-test',
+        '  context: {cluster: appwithhelpers-test, user: user}',
+        '',
+      ].join('\n'),
+    );
     return target;
   }
 
   private writeAuditPolicy(): string {
     const file = path.join(this.dir, 'audit-policy.yaml');
-    writeFileSync(file, 'apiVersion: audit.k8s.io/v1\nkind: Policy\nomitStages: [RequestReceived]\nrules:\n- level: Metadata\n');
+    writeFileSync(
+      file,
+      'apiVersion: audit.k8s.io/v1\nkind: Policy\nomitStages: [RequestReceived]\nrules:\n- level: Metadata\n',
+    );
     return file;
   }
 
   private async waitForReadyz(): Promise<void> {
-    const get = () => new Promise<boolean>((resolve) => {
-      const req = https.get({
-        host: '127.0.0.1', port: this.apiserverPort, path: '/readyz',
-        ca: readFileSync(this.pki.caCert), cert: readFileSync(this.pki.adminCert), key: readFileSync(this.pki.adminKey), timeout: 2000,
-      }, (res) => { res.resume(); resolve(res.statusCode === 200); });
-      req.on('error', () => resolve(false));
-      req.on('timeout', () => { req.destroy(); resolve(false); });
-    });
+    const get = () =>
+      new Promise<boolean>((resolve) => {
+        const req = https.get(
+          {
+            host: '127.0.0.1',
+            port: this.apiserverPort,
+            path: '/readyz',
+            ca: readFileSync(this.pki.caCert),
+            cert: readFileSync(this.pki.adminCert),
+            key: readFileSync(this.pki.adminKey),
+            timeout: 2000,
+          },
+          (res) => {
+            res.resume();
+            resolve(res.statusCode === 200);
+          },
+        );
+        req.on('error', () => resolve(false));
+        req.on('timeout', () => {
+          req.destroy();
+          resolve(false);
+        });
+      });
     await this.waitFor('kube-apiserver /readyz', get);
   }
 
@@ -253,7 +344,9 @@ export class ControlPlane {
       if (await check().catch(() => false)) return;
       if (Date.now() > deadline) {
         const logs = this.procs.map((p) => `--- ${p.name}\n${p.tail(5)}`).join('\n');
-        throw new Error(`control plane: gave up waiting for ${what} after ${startTimeoutMs / 1000}s. Recent logs:\n${logs}`);
+        throw new Error(
+          `control plane: gave up waiting for ${what} after ${startTimeoutMs / 1000}s. Recent logs:\n${logs}`,
+        );
       }
       await sleep(100);
     }
@@ -262,10 +355,14 @@ export class ControlPlane {
 
 function kwokNode(name: string): string {
   return [
-    'apiVersion: v1', 'kind: Node', 'metadata:', `  name: ${name}`,
+    'apiVersion: v1',
+    'kind: Node',
+    'metadata:',
+    `  name: ${name}`,
     '  annotations: {kwok.x-k8s.io/node: fake, node.alpha.kubernetes.io/ttl: "0"}',
     `  labels: {type: kwok, kubernetes.io/hostname: ${name}, kubernetes.io/os: linux, kubernetes.io/arch: amd64}`,
-    'status: {}', '',
+    'status: {}',
+    '',
   ].join('\n');
 }
 
@@ -288,10 +385,20 @@ export function freePort(): Promise<number> {
 
 function run(command: string, args: string[], input?: string, env?: NodeJS.ProcessEnv): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = execFile(command, args, { env: { ...process.env, ...env }, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
-      if (err) reject(new Error(`${path.basename(command)} ${args.filter((a) => !a.includes('kubeconfig')).join(' ')}: ${stderr.trim() || err.message}`));
-      else resolve(stdout);
-    });
+    const child = execFile(
+      command,
+      args,
+      { env: { ...process.env, ...env }, maxBuffer: 64 * 1024 * 1024 },
+      (err, stdout, stderr) => {
+        if (err)
+          reject(
+            new Error(
+              `${path.basename(command)} ${args.filter((a) => !a.includes('kubeconfig')).join(' ')}: ${stderr.trim() || err.message}`,
+            ),
+          );
+        else resolve(stdout);
+      },
+    );
     if (input !== undefined) child.stdin?.end(input);
   });
 }

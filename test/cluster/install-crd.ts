@@ -12,7 +12,15 @@ export async function installCrd(cluster: ControlPlane): Promise<void> {
   const deadline = Date.now() + 30_000;
   for (;;) {
     // Before the CRD has conditions, kubectl's jsonpath filter fails instead of printing nothing.
-    const established = await cluster.kubectl(['get', 'crd', 'appwithhelpers.helpers.dev', '-o', 'jsonpath={.status.conditions[?(@.type=="Established")].status}']).catch(() => '');
+    const established = await cluster
+      .kubectl([
+        'get',
+        'crd',
+        'appwithhelpers.helpers.dev',
+        '-o',
+        'jsonpath={.status.conditions[?(@.type=="Established")].status}',
+      ])
+      .catch(() => '');
     if (established.trim() === 'True') return;
     if (Date.now() > deadline) throw new Error('the AppWithHelpers CRD was not Established after 30s');
     await sleep(100);

@@ -6,7 +6,9 @@ import { readFileSync } from 'node:fs';
 import { ControlPlane, sleep } from './control-plane';
 
 function rssMiB(pid: number): number {
-  const line = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith('VmRSS:'));
+  const line = readFileSync(`/proc/${pid}/status`, 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith('VmRSS:'));
   return Math.round(parseInt(line?.split(/\s+/)[1] ?? '0', 10) / 1024);
 }
 
@@ -19,7 +21,9 @@ async function main(): Promise<void> {
   await cluster.stop();
   console.log(`warm start (process start to Nodes Ready): ${startSeconds.toFixed(1)}s`);
   for (const r of rows) console.log(`  ${r.name.padEnd(24)} ${String(r.rss).padStart(5)} MiB`);
-  console.log(`  ${'control plane, in all'.padEnd(24)} ${String(rows.reduce((n, r) => n + r.rss, 0)).padStart(5)} MiB resident, 10 s after start`);
+  console.log(
+    `  ${'control plane, in all'.padEnd(24)} ${String(rows.reduce((n, r) => n + r.rss, 0)).padStart(5)} MiB resident, 10 s after start`,
+  );
 }
 
 main().catch((err) => {

@@ -29,8 +29,24 @@ const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes
 function signCert(dir: string, name: string, subject: string, extensions: string): [string, string] {
   openssl(dir, 'req', ...ec, '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', subject);
   writeFileSync(path.join(dir, `${name}.ext`), extensions);
-  openssl(dir, 'x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial',
-    '-out', `${name}.crt`, '-days', '30', '-extfile', `${name}.ext`);
+  openssl(
+    dir,
+    'x509',
+    '-req',
+    '-in',
+    `${name}.csr`,
+    '-CA',
+    'ca.crt',
+    '-CAkey',
+    'ca.key',
+    '-CAcreateserial',
+    '-out',
+    `${name}.crt`,
+    '-days',
+    '30',
+    '-extfile',
+    `${name}.ext`,
+  );
   return [path.join(dir, `${name}.crt`), path.join(dir, `${name}.key`)];
 }
 
@@ -45,16 +61,39 @@ export function makeClientCert(dir: string, name: string, subject: string): [str
  * certificates are how envtest lets tests in; EC keys keep it fast.
  */
 export function makePki(dir: string): Pki {
-  openssl(dir, 'req', '-x509', ...ec, '-keyout', 'ca.key', '-out', 'ca.crt', '-days', '30', '-subj', '/CN=appwithhelpers-test-ca');
-  signCert(dir, 'server', '/CN=kube-apiserver',
-    'subjectAltName=IP:127.0.0.1,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc\nextendedKeyUsage=serverAuth\n');
+  openssl(
+    dir,
+    'req',
+    '-x509',
+    ...ec,
+    '-keyout',
+    'ca.key',
+    '-out',
+    'ca.crt',
+    '-days',
+    '30',
+    '-subj',
+    '/CN=appwithhelpers-test-ca',
+  );
+  signCert(
+    dir,
+    'server',
+    '/CN=kube-apiserver',
+    'subjectAltName=IP:127.0.0.1,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc\nextendedKeyUsage=serverAuth\n',
+  );
   makeClientCert(dir, 'admin', '/O=system:masters/CN=admin');
   const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
   writeFileSync(path.join(dir, 'sa.key'), privateKey.export({ type: 'pkcs1', format: 'pem' }));
   writeFileSync(path.join(dir, 'sa.pub'), publicKey.export({ type: 'spki', format: 'pem' }));
   const at = (f: string) => path.join(dir, f);
   return {
-    caCert: at('ca.crt'), caKey: at('ca.key'), serverCert: at('server.crt'), serverKey: at('server.key'),
-    adminCert: at('admin.crt'), adminKey: at('admin.key'), serviceAccountKey: at('sa.key'), serviceAccountPub: at('sa.pub'),
+    caCert: at('ca.crt'),
+    caKey: at('ca.key'),
+    serverCert: at('server.crt'),
+    serverKey: at('server.key'),
+    adminCert: at('admin.crt'),
+    adminKey: at('admin.key'),
+    serviceAccountKey: at('sa.key'),
+    serviceAccountPub: at('sa.pub'),
   };
 }

@@ -10,8 +10,13 @@ describe('npm run bench -- --quick (N=20: that the benchmark works, not its timi
     this.timeout(10 * 60_000);
     const out = mkdtempSync(path.join(os.tmpdir(), 'awh-bench-'));
     try {
-      await promisify(execFile)(process.execPath, ['--require', 'tsx/cjs', path.join(__dirname, '../../scripts/bench/run.ts'), '--quick', '--out', out], { maxBuffer: 16 * 2 ** 20 })
-        .catch((err: { stdout?: string; stderr?: string }) => { throw new Error(`the benchmark failed:\n${err.stdout}\n${err.stderr}`); });
+      await promisify(execFile)(
+        process.execPath,
+        ['--require', 'tsx/cjs', path.join(__dirname, '../../scripts/bench/run.ts'), '--quick', '--out', out],
+        { maxBuffer: 16 * 2 ** 20 },
+      ).catch((err: { stdout?: string; stderr?: string }) => {
+        throw new Error(`the benchmark failed:\n${err.stdout}\n${err.stderr}`);
+      });
       const r = JSON.parse(readFileSync(path.join(out, 'results.json'), 'utf8'));
       assert.equal(r.p1.length, 1);
       assert.ok(r.p1[0].ratio > 0 && r.p1[0].operatorWritesPerObject > 0 && r.p1[0].replicaSetWritesPerObject > 0);

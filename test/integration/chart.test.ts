@@ -10,8 +10,19 @@ const golden = path.join(__dirname, 'golden/rbac-rules.yaml');
 type Doc = { kind: string; metadata: { name: string; namespace?: string }; rules?: unknown[]; spec?: any }; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 async function render(...sets: string[]): Promise<Doc[]> {
-  const out = await testCluster().helm(['template', 'awh', chart, '--namespace', 'ops', '--kube-version', '1.36.3', ...sets.flatMap((s) => ['--set', s])]);
-  return parseAllDocuments(out).map((d) => d.toJSON()).filter(Boolean);
+  const out = await testCluster().helm([
+    'template',
+    'awh',
+    chart,
+    '--namespace',
+    'ops',
+    '--kube-version',
+    '1.36.3',
+    ...sets.flatMap((s) => ['--set', s]),
+  ]);
+  return parseAllDocuments(out)
+    .map((d) => d.toJSON())
+    .filter(Boolean);
 }
 
 describe('the Helm chart', () => {
@@ -22,13 +33,23 @@ describe('the Helm chart', () => {
 
   it('grants exactly the rules in the golden file, and no more (update it only on purpose)', async () => {
     const docs = await render();
-    const rules = Object.fromEntries(docs.filter((d) => d.kind === 'ClusterRole' || d.kind === 'Role').map((d) => [`${d.kind}/${d.metadata.name}`, d.rules]));
+    const rules = Object.fromEntries(
+      docs
+        .filter((d) => d.kind === 'ClusterRole' || d.kind === 'Role')
+        .map((d) => [`${d.kind}/${d.metadata.name}`, d.rules]),
+    );
     assert.equal(stringify(rules), readFileSync(golden, 'utf8'));
   });
 
   it('uses Roles in each watched namespace instead of a ClusterRole when given a list', async () => {
     const docs = await render('watchNamespaces={team-a,team-b}');
-    assert.deepEqual(docs.filter((d) => d.kind.endsWith('Role')).map((d) => `${d.kind} ${d.metadata.namespace}`).sort(), ['Role ops', 'Role team-a', 'Role team-b']);
+    assert.deepEqual(
+      docs
+        .filter((d) => d.kind.endsWith('Role'))
+        .map((d) => `${d.kind} ${d.metadata.namespace}`)
+        .sort(),
+      ['Role ops', 'Role team-a', 'Role team-b'],
+    );
     const args: string[] = docs.find((d) => d.kind === 'Deployment')!.spec.template.spec.containers[0].args;
     assert.ok(args.includes('--namespaces=team-a,team-b'));
   });
@@ -36,15 +57,30 @@ describe('the Helm chart', () => {
   it('runs the operator under the restricted Pod Security profile, with probes and resources', async () => {
     const pod = (await render()).find((d) => d.kind === 'Deployment')!.spec.template.spec;
     const c = pod.containers[0];
-    assert.deepEqual(pod.securityContext, { runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532, seccompProfile: { type: 'RuntimeDefault' } });
-    assert.deepEqual(c.securityContext, { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } });
+    assert.deepEqual(pod.securityContext, {
+      runAsNonRoot: true,
+      runAsUser: 65532,
+      runAsGroup: 65532,
+      seccompProfile: { type: 'RuntimeDefault' },
+    });
+    assert.deepEqual(c.securityContext, {
+      allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: true,
+      capabilities: { drop: ['ALL'] },
+    });
     assert.deepEqual([c.livenessProbe.httpGet.path, c.readinessProbe.httpGet.path], ['/healthz', '/readyz']);
     assert.ok(c.resources.requests && c.resources.limits);
   });
 
   it('adds a ServiceMonitor only when asked', async () => {
-    assert.equal((await render()).some((d) => d.kind === 'ServiceMonitor'), false);
-    assert.equal((await render('metrics.serviceMonitor.enabled=true')).some((d) => d.kind === 'ServiceMonitor'), true);
+    assert.equal(
+      (await render()).some((d) => d.kind === 'ServiceMonitor'),
+      false,
+    );
+    assert.equal(
+      (await render('metrics.serviceMonitor.enabled=true')).some((d) => d.kind === 'ServiceMonitor'),
+      true,
+    );
   });
 
   const badValues: Array<[string, RegExp]> = [
@@ -60,6 +96,9 @@ describe('the Helm chart', () => {
   }
 
   it('ships the same CRD as crds/', () => {
-    assert.equal(readFileSync(path.join(chart, 'crds/helpers.dev_appwithhelpers.yaml'), 'utf8'), readFileSync(path.join(__dirname, '../../crds/helpers.dev_appwithhelpers.yaml'), 'utf8'));
+    assert.equal(
+      readFileSync(path.join(chart, 'crds/helpers.dev_appwithhelpers.yaml'), 'utf8'),
+      readFileSync(path.join(__dirname, '../../crds/helpers.dev_appwithhelpers.yaml'), 'utf8'),
+    );
   });
 });

@@ -7,7 +7,10 @@ import { ControlPlane } from '../cluster/control-plane';
 let cluster: ControlPlane | undefined;
 
 export function testCluster(): ControlPlane {
-  if (!cluster) throw new Error('the test control plane is not running (is test/integration/cluster-hooks.ts in the mocha config?)');
+  if (!cluster)
+    throw new Error(
+      'the test control plane is not running (is test/integration/cluster-hooks.ts in the mocha config?)',
+    );
   return cluster;
 }
 

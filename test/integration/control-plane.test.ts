@@ -17,7 +17,10 @@ describe('the test control plane', () => {
 
     it('runs a Pod with an init container and a native sidecar', async () => {
       await createNamespace(fast, 'fast');
-      await fast.kubectl(['apply', '-n', 'fast', '-f', '-'], podYaml('p', { init: ['setup'], nativeSidecars: ['proxy'] }));
+      await fast.kubectl(
+        ['apply', '-n', 'fast', '-f', '-'],
+        podYaml('p', { init: ['setup'], nativeSidecars: ['proxy'] }),
+      );
       await fast.kubectl(['wait', '-n', 'fast', '--for=jsonpath={.status.phase}=Running', 'pod/p', '--timeout=30s']);
       const out = await fast.kubectl(['get', 'pod', '-n', 'fast', 'p', '--no-headers']);
       assert.match(out, /^p\s+2\/2\s+Running\s+0\s/);
@@ -45,7 +48,10 @@ describe('the test control plane', () => {
 
     it('walks a Pod through Init:0/1, PodInitializing and Running, as kubectl prints it', async () => {
       const cluster = testCluster();
-      await cluster.kubectl(['apply', '-n', ns, '-f', '-'], podYaml('walk', { init: ['setup'], annotations: { 'kwok.helpers.dev/step-delay': '300ms' } }));
+      await cluster.kubectl(
+        ['apply', '-n', ns, '-f', '-'],
+        podYaml('walk', { init: ['setup'], annotations: { 'kwok.helpers.dev/step-delay': '300ms' } }),
+      );
       const seen = await watchPodColumns(cluster, ns, 'walk', (cols) => cols.status === 'Running', 30_000);
       assert.deepEqual(distinct(seen.map((c) => c.status)), ['Init:0/1', 'PodInitializing', 'Running']);
       assert.equal(seen[seen.length - 1].ready, '1/1');
@@ -53,7 +59,14 @@ describe('the test control plane', () => {
 
     it('starts a native sidecar before the app and counts it as ready', async () => {
       const cluster = testCluster();
-      await cluster.kubectl(['apply', '-n', ns, '-f', '-'], podYaml('side', { init: ['setup'], nativeSidecars: ['proxy'], annotations: { 'kwok.helpers.dev/step-delay': '200ms' } }));
+      await cluster.kubectl(
+        ['apply', '-n', ns, '-f', '-'],
+        podYaml('side', {
+          init: ['setup'],
+          nativeSidecars: ['proxy'],
+          annotations: { 'kwok.helpers.dev/step-delay': '200ms' },
+        }),
+      );
       const seen = await watchPodColumns(cluster, ns, 'side', (cols) => cols.status === 'Running', 30_000);
       assert.deepEqual(distinct(seen.map((c) => c.status)), ['Init:0/2', 'Init:1/2', 'PodInitializing', 'Running']);
       assert.equal(seen[seen.length - 1].ready, '2/2');
@@ -61,15 +74,30 @@ describe('the test control plane', () => {
 
     it('crash-loops the init container named by the failure annotation, with a growing restart count', async () => {
       const cluster = testCluster();
-      await cluster.kubectl(['apply', '-n', ns, '-f', '-'], podYaml('crash', {
-        init: ['migrate'],
-        annotations: { 'kwok.helpers.dev/fail': 'migrate', 'kwok.helpers.dev/exit-code': '3', 'kwok.helpers.dev/step-delay': '200ms' },
-      }));
+      await cluster.kubectl(
+        ['apply', '-n', ns, '-f', '-'],
+        podYaml('crash', {
+          init: ['migrate'],
+          annotations: {
+            'kwok.helpers.dev/fail': 'migrate',
+            'kwok.helpers.dev/exit-code': '3',
+            'kwok.helpers.dev/step-delay': '200ms',
+          },
+        }),
+      );
       const seen = await watchPodColumns(cluster, ns, 'crash', (cols) => parseInt(cols.restarts, 10) >= 2, 30_000);
       const statuses = distinct(seen.map((c) => c.status));
       assert.ok(statuses.includes('Init:Error'), `saw ${statuses.join(', ')}`);
       assert.ok(statuses.includes('Init:CrashLoopBackOff'), `saw ${statuses.join(', ')}`);
-      const exitCode = await cluster.kubectl(['get', 'pod', '-n', ns, 'crash', '-o', 'jsonpath={.status.initContainerStatuses[0].lastState.terminated.exitCode}']);
+      const exitCode = await cluster.kubectl([
+        'get',
+        'pod',
+        '-n',
+        ns,
+        'crash',
+        '-o',
+        'jsonpath={.status.initContainerStatuses[0].lastState.terminated.exitCode}',
+      ]);
       assert.equal(exitCode, '3');
     });
   });

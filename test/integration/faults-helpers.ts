@@ -3,7 +3,11 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { KubeHttp } from '../../src/k8s/http';
 import { sleep } from '../cluster/control-plane';
 
-type Item = { metadata: { name: string; generation?: number; labels?: Record<string, string>; deletionTimestamp?: string }; spec?: { replicas?: number }; status?: { observedGeneration?: number; conditions?: Array<{ type: string; status: string }> } };
+type Item = {
+  metadata: { name: string; generation?: number; labels?: Record<string, string>; deletionTimestamp?: string };
+  spec?: { replicas?: number };
+  status?: { observedGeneration?: number; conditions?: Array<{ type: string; status: string }> };
+};
 
 /** An admin client that is not rate limited, for a test to set up and look at a cluster quickly. */
 export function adminClient(kubeconfig: string): KubeHttp {
@@ -20,7 +24,9 @@ export const replicasOf = (name: string) => (Number(/(\d+)$/.exec(name)?.[1] ?? 
 /** A small AppWithHelpers of the guide's combined shape. */
 export function anAppWithHelpers(name: string): object {
   return {
-    apiVersion: 'helpers.dev/v1alpha1', kind: 'AppWithHelpers', metadata: { name },
+    apiVersion: 'helpers.dev/v1alpha1',
+    kind: 'AppWithHelpers',
+    metadata: { name },
     spec: {
       replicas: replicasOf(name),
       initSteps: [{ name: 'setup', image: 'busybox:1.36' }],
@@ -39,7 +45,8 @@ export async function createApps(http: KubeHttp, ns: string, names: string[]): P
 }
 
 export async function managedPods(http: KubeHttp, ns: string): Promise<Item[]> {
-  return (await http.request<{ items: Item[] }>('GET', `/api/v1/namespaces/${ns}/pods?labelSelector=helpers.dev%2Fapp`)).items;
+  return (await http.request<{ items: Item[] }>('GET', `/api/v1/namespaces/${ns}/pods?labelSelector=helpers.dev%2Fapp`))
+    .items;
 }
 
 /** notConverged names the AppWithHelpers that are not yet Ready, observed and at their Pod count. */
@@ -51,11 +58,16 @@ export async function notConverged(http: KubeHttp, ns: string): Promise<string[]
     const app = p.metadata.labels!['helpers.dev/app'];
     pods.set(app, (pods.get(app) ?? 0) + 1);
   }
-  return apps.filter((a) => !(
-    a.status?.observedGeneration === a.metadata.generation
-    && a.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')
-    && pods.get(a.metadata.name) === (a.spec?.replicas ?? 1)
-  )).map((a) => a.metadata.name);
+  return apps
+    .filter(
+      (a) =>
+        !(
+          a.status?.observedGeneration === a.metadata.generation &&
+          a.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') &&
+          pods.get(a.metadata.name) === (a.spec?.replicas ?? 1)
+        ),
+    )
+    .map((a) => a.metadata.name);
 }
 
 /** waitConverged waits until every AppWithHelpers in ns has converged; returns the seconds it took. */
@@ -64,7 +76,10 @@ export async function waitConverged(http: KubeHttp, ns: string, timeoutMs: numbe
   for (;;) {
     const left = await notConverged(http, ns).catch((err: Error) => [`(could not look: ${err.message})`]);
     if (!left.length) return (Date.now() - t0) / 1000;
-    if (Date.now() - t0 > timeoutMs) throw new Error(`${left.length} AppWithHelpers in ${ns} did not converge in ${timeoutMs / 1000}s: ${left.slice(0, 5).join(', ')}…`);
+    if (Date.now() - t0 > timeoutMs)
+      throw new Error(
+        `${left.length} AppWithHelpers in ${ns} did not converge in ${timeoutMs / 1000}s: ${left.slice(0, 5).join(', ')}…`,
+      );
     await sleep(250);
   }
 }
@@ -75,8 +90,14 @@ export async function waitConverged(http: KubeHttp, ns: string, timeoutMs: numbe
  */
 export async function untilServing(http: KubeHttp, ns: string, timeoutMs = 60_000): Promise<void> {
   const t0 = Date.now();
-  while (!(await http.request('GET', appsPath(ns)).then(() => true, () => false))) {
-    if (Date.now() - t0 > timeoutMs) throw new Error(`the API server did not serve AppWithHelpers within ${timeoutMs / 1000}s`);
+  while (
+    !(await http.request('GET', appsPath(ns)).then(
+      () => true,
+      () => false,
+    ))
+  ) {
+    if (Date.now() - t0 > timeoutMs)
+      throw new Error(`the API server did not serve AppWithHelpers within ${timeoutMs / 1000}s`);
     await sleep(100);
   }
 }
@@ -88,8 +109,16 @@ export async function untilServing(http: KubeHttp, ns: string, timeoutMs = 60_00
 export async function untilKubeletsBack(http: KubeHttp, ns: string, timeoutMs = 120_000): Promise<number> {
   const t0 = Date.now();
   const name = `kubelet-probe-${t0}`;
-  await http.request('POST', `/api/v1/namespaces/${ns}/pods`, { apiVersion: 'v1', kind: 'Pod', metadata: { name }, spec: { containers: [{ name: 'c', image: 'busybox:1.36' }] } });
-  while ((await http.request<{ status?: { phase?: string } }>('GET', `/api/v1/namespaces/${ns}/pods/${name}`)).status?.phase !== 'Running') {
+  await http.request('POST', `/api/v1/namespaces/${ns}/pods`, {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name },
+    spec: { containers: [{ name: 'c', image: 'busybox:1.36' }] },
+  });
+  while (
+    (await http.request<{ status?: { phase?: string } }>('GET', `/api/v1/namespaces/${ns}/pods/${name}`)).status
+      ?.phase !== 'Running'
+  ) {
     if (Date.now() - t0 > timeoutMs) throw new Error(`KWOK did not run a Pod within ${timeoutMs / 1000}s`);
     await sleep(200);
   }
@@ -109,10 +138,17 @@ export function podCreates(auditLog: string, user: string, ns: string): PodCreat
   const result: PodCreates = { created: new Map(), alreadyExists: 0 };
   for (const line of readFileSync(auditLog, 'utf8').split('\n')) {
     if (!line.includes('"create"') || !line.includes(user)) continue;
-    const e = JSON.parse(line) as { stage: string; verb: string; user: { username: string }; objectRef?: { resource?: string; subresource?: string; namespace?: string; name?: string }; responseStatus?: { code?: number } };
+    const e = JSON.parse(line) as {
+      stage: string;
+      verb: string;
+      user: { username: string };
+      objectRef?: { resource?: string; subresource?: string; namespace?: string; name?: string };
+      responseStatus?: { code?: number };
+    };
     if (e.stage !== 'ResponseComplete' || e.verb !== 'create' || e.user.username !== user) continue;
     if (e.objectRef?.resource !== 'pods' || e.objectRef.subresource || e.objectRef.namespace !== ns) continue;
-    if (e.responseStatus?.code === 201) result.created.set(e.objectRef.name ?? '?', (result.created.get(e.objectRef.name ?? '?') ?? 0) + 1);
+    if (e.responseStatus?.code === 201)
+      result.created.set(e.objectRef.name ?? '?', (result.created.get(e.objectRef.name ?? '?') ?? 0) + 1);
     if (e.responseStatus?.code === 409) result.alreadyExists++;
   }
   return result;

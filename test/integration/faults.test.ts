@@ -10,7 +10,19 @@ import * as path from 'node:path';
 import { ControlPlane, freePort, sleep } from '../cluster/control-plane';
 import { installCrd } from '../cluster/install-crd';
 import type { KubeHttp } from '../../src/k8s/http';
-import { adminClient, appsPath, createApps, expectedPods, managedPods, metric, podCreates, replicasOf, untilKubeletsBack, untilServing, waitConverged } from './faults-helpers';
+import {
+  adminClient,
+  appsPath,
+  createApps,
+  expectedPods,
+  managedPods,
+  metric,
+  podCreates,
+  replicasOf,
+  untilKubeletsBack,
+  untilServing,
+  waitConverged,
+} from './faults-helpers';
 import { OperatorProcess } from './operator-process';
 
 const USER = 'appwithhelpers-operator';
@@ -23,13 +35,23 @@ describe('faults: the operator loses nothing, duplicates nothing and never crash
   const running: OperatorProcess[] = [];
 
   const operator = (name: string, ns: string, args: string[] = []): OperatorProcess => {
-    const op = new OperatorProcess(name, [`--namespaces=${ns}`, '--log-level=info', ...args], cluster.userKubeconfig(USER));
+    const op = new OperatorProcess(
+      name,
+      [`--namespaces=${ns}`, '--log-level=info', ...args],
+      cluster.userKubeconfig(USER),
+    );
     running.push(op);
     return op;
   };
   const namespace = async (ns: string) => {
     await cluster.kubectl(['create', 'namespace', ns]);
-    for (let i = 0; !(await cluster.kubectl(['get', 'serviceaccount', '-n', ns, 'default', '--ignore-not-found', '-o', 'name'])).trim(); i++) {
+    for (
+      let i = 0;
+      !(
+        await cluster.kubectl(['get', 'serviceaccount', '-n', ns, 'default', '--ignore-not-found', '-o', 'name'])
+      ).trim();
+      i++
+    ) {
       if (i > 300) throw new Error(`no default ServiceAccount in ${ns}`);
       await sleep(100);
     }
@@ -52,7 +74,11 @@ describe('faults: the operator loses nothing, duplicates nothing and never crash
     const pods = await managedPods(http, ns);
     const now = pods.map((p) => p.metadata.name).sort();
     const perApp = new Map<string, string[]>();
-    for (const p of pods) perApp.set(p.metadata.labels!['helpers.dev/app'], [...(perApp.get(p.metadata.labels!['helpers.dev/app']) ?? []), `${p.metadata.name}${p.metadata.deletionTimestamp ? ' (terminating)' : ''}`]);
+    for (const p of pods)
+      perApp.set(p.metadata.labels!['helpers.dev/app'], [
+        ...(perApp.get(p.metadata.labels!['helpers.dev/app']) ?? []),
+        `${p.metadata.name}${p.metadata.deletionTimestamp ? ' (terminating)' : ''}`,
+      ]);
     const extra = [...perApp].filter(([app, names]) => names.length !== replicasOf(app));
     assert.equal(now.length, total, `Pods beyond the replicas: ${JSON.stringify(extra.slice(0, 5))}`);
     assert.deepEqual([...creates.created.keys()].sort(), now, 'every Pod ever created is one of the Pods there now');
@@ -103,8 +129,10 @@ describe('faults: the operator loses nothing, duplicates nothing and never crash
     await sleep(2000); // a duplicate would come from a late create: give it time to show
     const creates = await assertNoPodCreatedTwice(ns, total);
     assert.deepEqual(errorsOf(second), []);
-    console.log(`      R1: killed with ${appsAtKill}/${n} AppWithHelpers and ${podsAtKill}/${total} Pods created; after the restart all ${n} converged in ${seconds.toFixed(1)}s; ` +
-      `${creates.created.size} Pods created once each, 0 twice (${creates.alreadyExists} creates refused as AlreadyExists)`);
+    console.log(
+      `      R1: killed with ${appsAtKill}/${n} AppWithHelpers and ${podsAtKill}/${total} Pods created; after the restart all ${n} converged in ${seconds.toFixed(1)}s; ` +
+        `${creates.created.size} Pods created once each, 0 twice (${creates.alreadyExists} creates refused as AlreadyExists)`,
+    );
     second.kill('SIGTERM');
     await second.exited;
   });
@@ -119,18 +147,31 @@ describe('faults: the operator loses nothing, duplicates nothing and never crash
     let kwokBackSeconds = 0;
     const relists = () => metric(port, 'appwithhelpers_relists_total');
     const watches = () => metric(port, 'appwithhelpers_watch_restarts_total');
-    const stillRunning = async (p = op) => (await Promise.race([p.exited.then(() => false), sleep(10).then(() => true)]));
+    const stillRunning = async (p = op) => await Promise.race([p.exited.then(() => false), sleep(10).then(() => true)]);
 
     before(async () => {
       await namespace(ns);
       port = await freePort();
       op = operator('r2', ns, [`--probe-port=${port}`]);
       await op.waitFor('caches synced');
-      await createApps(http, ns, Array.from({ length: 30 }, (_, i) => `app-${i}`));
+      await createApps(
+        http,
+        ns,
+        Array.from({ length: 30 }, (_, i) => `app-${i}`),
+      );
       await namespace(leNs);
-      leader = operator('r2-leader', leNs, ['--probe-port=0', '--leader-elect', '--lease-namespace=default', '--lease-name=r2']);
+      leader = operator('r2-leader', leNs, [
+        '--probe-port=0',
+        '--leader-elect',
+        '--lease-namespace=default',
+        '--lease-name=r2',
+      ]);
       await leader.waitFor('caches synced');
-      await createApps(http, leNs, Array.from({ length: 10 }, (_, i) => `app-${i}`));
+      await createApps(
+        http,
+        leNs,
+        Array.from({ length: 10 }, (_, i) => `app-${i}`),
+      );
       await waitConverged(http, ns, 60_000);
       await waitConverged(http, leNs, 60_000);
     });
@@ -146,8 +187,13 @@ describe('faults: the operator loses nothing, duplicates nothing and never crash
       kwokBackSeconds = await untilKubeletsBack(http, ns);
       for (const n of namespaces) {
         const pods = await managedPods(http, n);
-        for (const p of pods.slice(0, 5)) await http.request('DELETE', `/api/v1/namespaces/${n}/pods/${p.metadata.name}`);
-        await createApps(http, n, Array.from({ length: 5 }, (_, i) => `${tag}-${i}`));
+        for (const p of pods.slice(0, 5))
+          await http.request('DELETE', `/api/v1/namespaces/${n}/pods/${p.metadata.name}`);
+        await createApps(
+          http,
+          n,
+          Array.from({ length: 5 }, (_, i) => `${tag}-${i}`),
+        );
       }
     };
 
@@ -163,7 +209,8 @@ describe('faults: the operator loses nothing, duplicates nothing and never crash
       await cluster.startApiServer();
       const upAt = Date.now();
       while ((await watches()) < watches0 + 2) {
-        if (Date.now() - upAt > 60_000) throw new Error('the operator did not watch again within 60 s of the API server coming back');
+        if (Date.now() - upAt > 60_000)
+          throw new Error('the operator did not watch again within 60 s of the API server coming back');
         await sleep(100);
       }
       const reconnectSeconds = (Date.now() - upAt) / 1000;
@@ -183,19 +230,25 @@ describe('faults: the operator loses nothing, duplicates nothing and never crash
       assert.ok(retries.length <= 2 * 7, `${retries.length} watch retries in 30 s: no backoff`);
       assert.ok(relisted <= 2, `${relisted} relists: at most one per informer`);
       const backoff = retries.map((l) => l.retryInMs as number).filter((ms, i, all) => all.indexOf(ms) === i);
-      console.log(`      R2: 30 s down; process up throughout; ${retries.length} watch retries (${requestsWhileDown} requests) while down, backoff ${backoff.join(', ')} ms; ` +
-        `${reconnectSeconds < 0.1 ? 'watching again as soon as the API server was ready' : `watching again ${reconnectSeconds.toFixed(1)}s after the API server was ready`}; ${relisted} relists; changes made once KWOK was back (${kwokBackSeconds.toFixed(0)}s) converged in ${convergeSeconds.toFixed(1)}s; ` +
-        `with leader election: stepped down, led again, converged in ${leaderConvergeSeconds.toFixed(1)}s, process up throughout`);
+      console.log(
+        `      R2: 30 s down; process up throughout; ${retries.length} watch retries (${requestsWhileDown} requests) while down, backoff ${backoff.join(', ')} ms; ` +
+          `${reconnectSeconds < 0.1 ? 'watching again as soon as the API server was ready' : `watching again ${reconnectSeconds.toFixed(1)}s after the API server was ready`}; ${relisted} relists; changes made once KWOK was back (${kwokBackSeconds.toFixed(0)}s) converged in ${convergeSeconds.toFixed(1)}s; ` +
+          `with leader election: stepped down, led again, converged in ${leaderConvergeSeconds.toFixed(1)}s, process up throughout`,
+      );
     });
 
     it('R3: a watch expired by etcd compaction (410 Gone) is listed again once, then watched as before', async () => {
-      const [relists0, expired0] = [await relists(), op.lines.filter((l) => l.message === 'watch expired, listing again').length];
+      const [relists0, expired0] = [
+        await relists(),
+        op.lines.filter((l) => l.message === 'watch expired, listing again').length,
+      ];
       await cluster.stopApiServer();
       const revision = await cluster.compactEtcd();
       await cluster.startApiServer();
       const upAt = Date.now();
       while ((await relists()) < relists0 + 2) {
-        if (Date.now() - upAt > 60_000) throw new Error(`expected a relist of each informer after compaction; saw ${(await relists()) - relists0}`);
+        if (Date.now() - upAt > 60_000)
+          throw new Error(`expected a relist of each informer after compaction; saw ${(await relists()) - relists0}`);
         await sleep(100);
       }
       const relistSeconds = (Date.now() - upAt) / 1000;
@@ -207,7 +260,9 @@ describe('faults: the operator loses nothing, duplicates nothing and never crash
       assert.equal((await relists()) - relists0, 2, 'one relist per informer, then watching again');
       assert.equal(expired, 2);
       assert.deepEqual(errorsOf(op), []);
-      console.log(`      R3: etcd compacted to revision ${revision}; 410 Gone seen by ${expired} informers, each listed again once ${relistSeconds.toFixed(1)}s after the API server was ready; changes made once KWOK was back (${kwokBackSeconds.toFixed(0)}s) converged in ${convergeSeconds.toFixed(1)}s`);
+      console.log(
+        `      R3: etcd compacted to revision ${revision}; 410 Gone seen by ${expired} informers, each listed again once ${relistSeconds.toFixed(1)}s after the API server was ready; changes made once KWOK was back (${kwokBackSeconds.toFixed(0)}s) converged in ${convergeSeconds.toFixed(1)}s`,
+      );
     });
   });
 
@@ -237,7 +292,9 @@ describe('faults: the operator loses nothing, duplicates nothing and never crash
     const creates = await assertNoPodCreatedTwice(ns, total);
     assert.ok(takeover <= 17, `takeover took ${takeover}s`);
     assert.deepEqual(errorsOf(b), []);
-    console.log(`      R4: leader killed at ${podsAtKill}/${total} Pods; standby leading after ${takeover.toFixed(1)}s, reconciling after ${working.toFixed(1)}s; ` +
-      `all ${n} converged ${convergeSeconds.toFixed(1)}s later; ${creates.created.size} Pods created once each, 0 twice (${creates.alreadyExists} AlreadyExists)`);
+    console.log(
+      `      R4: leader killed at ${podsAtKill}/${total} Pods; standby leading after ${takeover.toFixed(1)}s, reconciling after ${working.toFixed(1)}s; ` +
+        `all ${n} converged ${convergeSeconds.toFixed(1)}s later; ${creates.created.size} Pods created once each, 0 twice (${creates.alreadyExists} AlreadyExists)`,
+    );
   });
 });

@@ -13,20 +13,32 @@ import { OperatorProcess } from './operator-process';
 
 const chart = path.join(__dirname, '../../config/helm/appwithhelpers-operator');
 const root = path.join(__dirname, '../..');
-const awh = (name: string) => `apiVersion: helpers.dev/v1alpha1\nkind: AppWithHelpers\nmetadata: {name: ${name}}\nspec:\n  initSteps: [{name: setup, image: busybox:1.36}]\n  sidecars: [{name: log, image: busybox:1.36}]\n  app: {image: nginx:1.25.3}\n`;
+const awh = (name: string) =>
+  `apiVersion: helpers.dev/v1alpha1\nkind: AppWithHelpers\nmetadata: {name: ${name}}\nspec:\n  initSteps: [{name: setup, image: busybox:1.36}]\n  sidecars: [{name: log, image: busybox:1.36}]\n  app: {image: nginx:1.25.3}\n`;
 
 function get(port: number, urlPath: string): Promise<{ code: number; body: string }> {
   return new Promise((resolve, reject) => {
-    http.get({ host: '127.0.0.1', port, path: urlPath }, (res) => {
-      let body = '';
-      res.on('data', (c) => (body += c));
-      res.on('end', () => resolve({ code: res.statusCode ?? 0, body }));
-    }).on('error', reject);
+    http
+      .get({ host: '127.0.0.1', port, path: urlPath }, (res) => {
+        let body = '';
+        res.on('data', (c) => (body += c));
+        res.on('end', () => resolve({ code: res.statusCode ?? 0, body }));
+      })
+      .on('error', reject);
   });
 }
 
 async function podUids(ns: string): Promise<string> {
-  return testCluster().kubectl(['get', 'pods', '-n', ns, '-l', 'helpers.dev/app', '-o', 'jsonpath={range .items[*]}{.metadata.name}={.metadata.uid}{"\\n"}{end}']);
+  return testCluster().kubectl([
+    'get',
+    'pods',
+    '-n',
+    ns,
+    '-l',
+    'helpers.dev/app',
+    '-o',
+    'jsonpath={range .items[*]}{.metadata.name}={.metadata.uid}{"\\n"}{end}',
+  ]);
 }
 
 describe('installing and running the operator', () => {
@@ -46,24 +58,76 @@ describe('installing and running the operator', () => {
       const cluster = testCluster();
       await createNamespace(cluster, ns, { 'pod-security.kubernetes.io/enforce': 'restricted' });
       await createNamespace(cluster, apps);
-      await cluster.helm(['install', 'awh', chart, '--namespace', ns, '--set', `watchNamespaces={${apps}}`, '--wait', '--timeout', '60s']);
-      const phases = await cluster.kubectl(['get', 'pods', '-n', ns, '-l', 'app.kubernetes.io/name=appwithhelpers-operator', '-o', 'jsonpath={.items[*].status.phase}']);
+      await cluster.helm([
+        'install',
+        'awh',
+        chart,
+        '--namespace',
+        ns,
+        '--set',
+        `watchNamespaces={${apps}}`,
+        '--wait',
+        '--timeout',
+        '60s',
+      ]);
+      const phases = await cluster.kubectl([
+        'get',
+        'pods',
+        '-n',
+        ns,
+        '-l',
+        'app.kubernetes.io/name=appwithhelpers-operator',
+        '-o',
+        'jsonpath={.items[*].status.phase}',
+      ]);
       assert.deepEqual(phases.split(' '), ['Running', 'Running']);
     });
 
-    it('reconciles the guide\'s examples with the chart\'s ServiceAccount token alone', async () => {
+    it("reconciles the guide's examples with the chart's ServiceAccount token alone", async () => {
       const cluster = testCluster();
-      const token = (await cluster.kubectl(['create', 'token', 'awh-appwithhelpers-operator', '-n', ns, '--duration=1h'])).trim();
+      const token = (
+        await cluster.kubectl(['create', 'token', 'awh-appwithhelpers-operator', '-n', ns, '--duration=1h'])
+      ).trim();
       tokenKubeconfig = path.join(cluster.dir, 'operator-token.kubeconfig');
-      writeFileSync(tokenKubeconfig, [
-        'apiVersion: v1', 'kind: Config', 'current-context: sa',
-        'clusters: [{name: c, cluster: {server: "' + cluster.server + '", certificate-authority: "' + cluster.pki.caCert + '"}}]',
-        'users: [{name: sa, user: {token: "' + token + '"}}]', 'contexts: [{name: sa, context: {cluster: c, user: sa}}]', '',
-      ].join('\n'));
-      op = new OperatorProcess('operator (chart identity)', [`--namespaces=${apps}`, '--leader-elect=true', `--lease-namespace=${ns}`, '--lease-name=awh-appwithhelpers-operator', '--probe-port=0'], tokenKubeconfig);
+      writeFileSync(
+        tokenKubeconfig,
+        [
+          'apiVersion: v1',
+          'kind: Config',
+          'current-context: sa',
+          'clusters: [{name: c, cluster: {server: "' +
+            cluster.server +
+            '", certificate-authority: "' +
+            cluster.pki.caCert +
+            '"}}]',
+          'users: [{name: sa, user: {token: "' + token + '"}}]',
+          'contexts: [{name: sa, context: {cluster: c, user: sa}}]',
+          '',
+        ].join('\n'),
+      );
+      op = new OperatorProcess(
+        'operator (chart identity)',
+        [
+          `--namespaces=${apps}`,
+          '--leader-elect=true',
+          `--lease-namespace=${ns}`,
+          '--lease-name=awh-appwithhelpers-operator',
+          '--probe-port=0',
+        ],
+        tokenKubeconfig,
+      );
       await op.waitFor('caches synced');
       await cluster.kubectl(['apply', '-n', apps, '-f', path.join(root, 'examples')]);
-      await cluster.kubectl(['wait', '-n', apps, '--for=condition=Ready', 'awh/myapp-with-init', 'awh/myapp-with-sidecar', 'awh/myapp-combined', '--timeout=60s']);
+      await cluster.kubectl([
+        'wait',
+        '-n',
+        apps,
+        '--for=condition=Ready',
+        'awh/myapp-with-init',
+        'awh/myapp-with-sidecar',
+        'awh/myapp-combined',
+        '--timeout=60s',
+      ]);
       // A watch may be told to retry (429) while a new CRD's cache warms up; a refused call would be a reconcile failure.
       const refused = op.lines.filter((l) => l.level === 'error' || l.message === 'reconcile failed');
       assert.deepEqual(refused, []);
@@ -79,13 +143,49 @@ describe('installing and running the operator', () => {
 
     it('upgrades with changed values and uninstalls, leaving the CRD and the apps', async () => {
       const cluster = testCluster();
-      await cluster.helm(['upgrade', 'awh', chart, '--namespace', ns, '--reuse-values', '--set', 'logLevel=debug', '--set', 'replicaCount=1', '--wait', '--timeout', '60s']);
-      const args = await jsonpath(cluster, ns, 'deployment/awh-appwithhelpers-operator', '{.spec.template.spec.containers[0].args}');
+      await cluster.helm([
+        'upgrade',
+        'awh',
+        chart,
+        '--namespace',
+        ns,
+        '--reuse-values',
+        '--set',
+        'logLevel=debug',
+        '--set',
+        'replicaCount=1',
+        '--wait',
+        '--timeout',
+        '60s',
+      ]);
+      const args = await jsonpath(
+        cluster,
+        ns,
+        'deployment/awh-appwithhelpers-operator',
+        '{.spec.template.spec.containers[0].args}',
+      );
       assert.ok(JSON.parse(args).includes('--log-level=debug'));
       assert.equal(await jsonpath(cluster, ns, 'deployment/awh-appwithhelpers-operator', '{.spec.replicas}'), '1');
       await cluster.helm(['uninstall', 'awh', '--namespace', ns, '--wait']);
-      assert.equal((await cluster.kubectl(['get', 'deployment,serviceaccount,role,rolebinding', '-n', ns, '-l', 'app.kubernetes.io/instance=awh', '-o', 'name'])).trim(), '');
-      assert.equal((await cluster.kubectl(['get', 'crd', 'appwithhelpers.helpers.dev', '-o', 'name'])).trim(), 'customresourcedefinition.apiextensions.k8s.io/appwithhelpers.helpers.dev');
+      assert.equal(
+        (
+          await cluster.kubectl([
+            'get',
+            'deployment,serviceaccount,role,rolebinding',
+            '-n',
+            ns,
+            '-l',
+            'app.kubernetes.io/instance=awh',
+            '-o',
+            'name',
+          ])
+        ).trim(),
+        '',
+      );
+      assert.equal(
+        (await cluster.kubectl(['get', 'crd', 'appwithhelpers.helpers.dev', '-o', 'name'])).trim(),
+        'customresourcedefinition.apiextensions.k8s.io/appwithhelpers.helpers.dev',
+      );
       assert.equal((await cluster.kubectl(['get', 'awh', '-n', apps, '-o', 'name'])).trim().split('\n').length, 3);
     });
   });
@@ -102,7 +202,13 @@ describe('installing and running the operator', () => {
       this.timeout(120_000);
       const cluster = testCluster();
       await createNamespace(cluster, ns);
-      const args = (port: number) => [`--namespaces=${ns}`, '--leader-elect=true', `--lease-namespace=${ns}`, `--probe-port=${port}`, `--identity=op-${port}`];
+      const args = (port: number) => [
+        `--namespaces=${ns}`,
+        '--leader-elect=true',
+        `--lease-namespace=${ns}`,
+        `--probe-port=${port}`,
+        `--identity=op-${port}`,
+      ];
       const [portA, portB] = [await freePort(), await freePort()];
       const a = new OperatorProcess('A', args(portA), cluster.kubeconfig);
       procs.push(a);
@@ -115,13 +221,25 @@ describe('installing and running the operator', () => {
       assert.equal((await get(portB, '/readyz')).body, 'standby: waiting for the leader Lease');
 
       for (const name of ['one', 'two', 'three']) await cluster.kubectl(['apply', '-n', ns, '-f', '-'], awh(name));
-      await cluster.kubectl(['wait', '-n', ns, '--for=condition=Ready', 'awh/one', 'awh/two', 'awh/three', '--timeout=60s']);
+      await cluster.kubectl([
+        'wait',
+        '-n',
+        ns,
+        '--for=condition=Ready',
+        'awh/one',
+        'awh/two',
+        'awh/three',
+        '--timeout=60s',
+      ]);
       const metrics = (await get(portA, '/metrics')).body;
       assert.match(metrics, /appwithhelpers_reconcile_total\{result="updated"\} \d+/);
       assert.match(metrics, /appwithhelpers_init_step_duration_seconds_count\{namespace="ha"\} 3/);
       assert.match(metrics, /appwithhelpers_sidecar_restarts\{namespace="ha",appwithhelpers="one"\} 0/);
       assert.match(metrics, /appwithhelpers_leader 1/);
-      assert.deepEqual([(await get(portA, '/healthz')).code, (await get(portA, '/readyz')).body], [200, 'ok: leading, caches synced']);
+      assert.deepEqual(
+        [(await get(portA, '/healthz')).code, (await get(portA, '/readyz')).body],
+        [200, 'ok: leading, caches synced'],
+      );
 
       const before = await podUids(ns);
       a.kill('SIGKILL');
@@ -154,23 +272,66 @@ describe('installing and running the operator', () => {
     });
 
     it('starts, syncs and stops cleanly on SIGTERM', async () => {
-      const op = new OperatorProcess('dist/main.js', ['--namespaces=ha', '--probe-port=0'], testCluster().kubeconfig, 'built');
+      const op = new OperatorProcess(
+        'dist/main.js',
+        ['--namespaces=ha', '--probe-port=0'],
+        testCluster().kubeconfig,
+        'built',
+      );
       await op.waitFor('caches synced');
       op.kill('SIGTERM');
       assert.equal(await op.exited, 0);
     });
 
     const bad: Array<[string, string[], string, RegExp]> = [
-      ['a malformed setting', ['--concurrency=lots'], '', /^appwithhelpers-operator: invalid setting --concurrency \(CONCURRENCY="lots"\): .*\n$/],
-      ['an unreachable API server', ['--probe-port=0'], 'unreachable', /^appwithhelpers-operator: could not start: GET \/version: connect ECONNREFUSED 127\.0\.0\.1:1\n$/],
-      ['a kubeconfig without rights', ['--probe-port=0', '--namespaces=shop'], 'no-rights',
-        /^appwithhelpers-operator: could not start: nobody may not list appwithhelpers\.helpers\.dev in namespace shop; watch appwithhelpers\.helpers\.dev in namespace shop; patch appwithhelpers\/status\.helpers\.dev in namespace shop \(and 5 more\): grant the operator's RBAC \(the Helm chart's ClusterRole and Role\) to this identity\n$/],
-      ['a kubeconfig with rights but not to the Lease', ['--probe-port=0', '--namespaces=shop', '--leader-elect', '--lease-namespace=ops'], 'no-lease',
-        /^appwithhelpers-operator: could not start: lease-less may not get leases\.coordination\.k8s\.io in namespace ops; create leases\.coordination\.k8s\.io in namespace ops; update leases\.coordination\.k8s\.io in namespace ops: grant .*\n$/],
-      ['KUBECONFIG naming no file', ['--probe-port=0'], 'missing', /^appwithhelpers-operator: could not load the kubeconfig \/nonexistent\/kubeconfig: ENOENT: no such file or directory, open '\/nonexistent\/kubeconfig'\n$/],
-      ['a kubeconfig that is not YAML', ['--probe-port=0'], 'garbage', /^appwithhelpers-operator: could not load the kubeconfig \S+garbage\.kubeconfig: [^\n]+\n$/],
-      ['a kubeconfig without a current cluster', ['--probe-port=0'], 'empty', /^appwithhelpers-operator: could not load the kubeconfig \S+empty\.kubeconfig: it names no current cluster: set current-context\n$/],
-      ['a kubeconfig whose token is refused', ['--probe-port=0'], 'bad-token', /^appwithhelpers-operator: could not start: the API server at https:\/\/127\.0\.0\.1:\d+ refused the kubeconfig's credentials \(401 Unauthorized\): check its token or client certificate\n$/],
+      [
+        'a malformed setting',
+        ['--concurrency=lots'],
+        '',
+        /^appwithhelpers-operator: invalid setting --concurrency \(CONCURRENCY="lots"\): .*\n$/,
+      ],
+      [
+        'an unreachable API server',
+        ['--probe-port=0'],
+        'unreachable',
+        /^appwithhelpers-operator: could not start: GET \/version: connect ECONNREFUSED 127\.0\.0\.1:1\n$/,
+      ],
+      [
+        'a kubeconfig without rights',
+        ['--probe-port=0', '--namespaces=shop'],
+        'no-rights',
+        /^appwithhelpers-operator: could not start: nobody may not list appwithhelpers\.helpers\.dev in namespace shop; watch appwithhelpers\.helpers\.dev in namespace shop; patch appwithhelpers\/status\.helpers\.dev in namespace shop \(and 5 more\): grant the operator's RBAC \(the Helm chart's ClusterRole and Role\) to this identity\n$/,
+      ],
+      [
+        'a kubeconfig with rights but not to the Lease',
+        ['--probe-port=0', '--namespaces=shop', '--leader-elect', '--lease-namespace=ops'],
+        'no-lease',
+        /^appwithhelpers-operator: could not start: lease-less may not get leases\.coordination\.k8s\.io in namespace ops; create leases\.coordination\.k8s\.io in namespace ops; update leases\.coordination\.k8s\.io in namespace ops: grant .*\n$/,
+      ],
+      [
+        'KUBECONFIG naming no file',
+        ['--probe-port=0'],
+        'missing',
+        /^appwithhelpers-operator: could not load the kubeconfig \/nonexistent\/kubeconfig: ENOENT: no such file or directory, open '\/nonexistent\/kubeconfig'\n$/,
+      ],
+      [
+        'a kubeconfig that is not YAML',
+        ['--probe-port=0'],
+        'garbage',
+        /^appwithhelpers-operator: could not load the kubeconfig \S+garbage\.kubeconfig: [^\n]+\n$/,
+      ],
+      [
+        'a kubeconfig without a current cluster',
+        ['--probe-port=0'],
+        'empty',
+        /^appwithhelpers-operator: could not load the kubeconfig \S+empty\.kubeconfig: it names no current cluster: set current-context\n$/,
+      ],
+      [
+        'a kubeconfig whose token is refused',
+        ['--probe-port=0'],
+        'bad-token',
+        /^appwithhelpers-operator: could not start: the API server at https:\/\/127\.0\.0\.1:\d+ refused the kubeconfig's credentials \(401 Unauthorized\): check its token or client certificate\n$/,
+      ],
     ];
     for (const [what, args, kubeconfig, message] of bad) {
       it(`exits non-zero with one clear line on ${what}`, async () => {
@@ -179,23 +340,49 @@ describe('installing and running the operator', () => {
         if (kubeconfig === 'no-rights') file = cluster.userKubeconfig('nobody', 'no-group');
         if (kubeconfig === 'no-lease') {
           file = cluster.userKubeconfig('lease-less', 'no-group');
-          const rules = Object.entries(parse(readFileSync(path.join(__dirname, 'golden/rbac-rules.yaml'), 'utf8')) as Record<string, unknown>)
-            .find(([kind]) => kind.startsWith('ClusterRole/'))![1];
-          await cluster.kubectl(['apply', '-f', '-'], stringify({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: 'lease-less' }, rules }));
-          await cluster.kubectl(['create', 'clusterrolebinding', 'lease-less', '--clusterrole=lease-less', '--user=lease-less']);
+          const rules = Object.entries(
+            parse(readFileSync(path.join(__dirname, 'golden/rbac-rules.yaml'), 'utf8')) as Record<string, unknown>,
+          ).find(([kind]) => kind.startsWith('ClusterRole/'))![1];
+          await cluster.kubectl(
+            ['apply', '-f', '-'],
+            stringify({
+              apiVersion: 'rbac.authorization.k8s.io/v1',
+              kind: 'ClusterRole',
+              metadata: { name: 'lease-less' },
+              rules,
+            }),
+          );
+          await cluster.kubectl([
+            'create',
+            'clusterrolebinding',
+            'lease-less',
+            '--clusterrole=lease-less',
+            '--user=lease-less',
+          ]);
         }
         if (kubeconfig === 'bad-token') {
           file = path.join(cluster.dir, 'bad-token.kubeconfig');
-          writeFileSync(file, `apiVersion: v1\nkind: Config\ncurrent-context: x\nclusters: [{name: x, cluster: {server: "${cluster.server}", certificate-authority: "${cluster.pki.caCert}"}}]\nusers: [{name: x, user: {token: not-a-token}}]\ncontexts: [{name: x, context: {cluster: x, user: x}}]\n`);
+          writeFileSync(
+            file,
+            `apiVersion: v1\nkind: Config\ncurrent-context: x\nclusters: [{name: x, cluster: {server: "${cluster.server}", certificate-authority: "${cluster.pki.caCert}"}}]\nusers: [{name: x, user: {token: not-a-token}}]\ncontexts: [{name: x, context: {cluster: x, user: x}}]\n`,
+          );
         }
         if (kubeconfig === 'missing') file = '/nonexistent/kubeconfig';
         if (kubeconfig === 'garbage' || kubeconfig === 'empty') {
           file = path.join(cluster.dir, `${kubeconfig}.kubeconfig`);
-          writeFileSync(file, kubeconfig === 'garbage' ? 'this: [is not\n' : 'apiVersion: v1\nkind: Config\nclusters: []\nusers: []\ncontexts: []\n');
+          writeFileSync(
+            file,
+            kubeconfig === 'garbage'
+              ? 'this: [is not\n'
+              : 'apiVersion: v1\nkind: Config\nclusters: []\nusers: []\ncontexts: []\n',
+          );
         }
         if (kubeconfig === 'unreachable') {
           file = path.join(testCluster().dir, 'unreachable.kubeconfig');
-          writeFileSync(file, 'apiVersion: v1\nkind: Config\ncurrent-context: x\nclusters: [{name: x, cluster: {server: "https://127.0.0.1:1", insecure-skip-tls-verify: true}}]\nusers: [{name: x, user: {token: t}}]\ncontexts: [{name: x, context: {cluster: x, user: x}}]\n');
+          writeFileSync(
+            file,
+            'apiVersion: v1\nkind: Config\ncurrent-context: x\nclusters: [{name: x, cluster: {server: "https://127.0.0.1:1", insecure-skip-tls-verify: true}}]\nusers: [{name: x, user: {token: t}}]\ncontexts: [{name: x, context: {cluster: x, user: x}}]\n',
+          );
         }
         const op = new OperatorProcess(what, args, file, 'built');
         assert.notEqual(await op.exited, 0);
@@ -204,5 +391,3 @@ describe('installing and running the operator', () => {
     }
   });
 });
-
-

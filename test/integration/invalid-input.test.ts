@@ -52,20 +52,42 @@ spec:
 `;
 const neighbourNames = ['good-plain', 'good-helpers', 'good-classic'];
 
-interface Item { metadata: { name: string; uid: string; resourceVersion: string; generation?: number; labels?: Record<string, string> }; status?: Record<string, any> } // eslint-disable-line @typescript-eslint/no-explicit-any
+interface Item {
+  metadata: {
+    name: string;
+    uid: string;
+    resourceVersion: string;
+    generation?: number;
+    labels?: Record<string, string>;
+  };
+  status?: Record<string, any>;
+} // eslint-disable-line @typescript-eslint/no-explicit-any
 
 /** What must not change about the neighbours: their objects and their Pods. */
 async function snapshot(): Promise<{ apps: Record<string, unknown>; pods: Record<string, unknown> }> {
-  const apps = (JSON.parse(await testCluster().kubectl(['get', 'awh', '-n', ns, ...neighbourNames, '-o', 'json'])).items as Item[])
-    .map((a) => [a.metadata.name, { uid: a.metadata.uid, resourceVersion: a.metadata.resourceVersion, status: a.status }]);
-  const pods = (JSON.parse(await testCluster().kubectl(['get', 'pods', '-n', ns, '-o', 'json'])).items as Array<Item & { status: any }>) // eslint-disable-line @typescript-eslint/no-explicit-any
-    .map((p) => [p.metadata.name, {
-      uid: p.metadata.uid,
-      app: p.metadata.labels?.['helpers.dev/app'],
-      resourceVersion: p.metadata.resourceVersion,
-      ready: p.status.conditions?.find((c: { type: string }) => c.type === 'Ready')?.status,
-      restarts: [...(p.status.initContainerStatuses ?? []), ...(p.status.containerStatuses ?? [])].map((c: { name: string; restartCount: number }) => `${c.name}=${c.restartCount}`),
-    }]);
+  const apps = (
+    JSON.parse(await testCluster().kubectl(['get', 'awh', '-n', ns, ...neighbourNames, '-o', 'json'])).items as Item[]
+  ).map((a) => [
+    a.metadata.name,
+    { uid: a.metadata.uid, resourceVersion: a.metadata.resourceVersion, status: a.status },
+  ]);
+  const pods = (
+    JSON.parse(await testCluster().kubectl(['get', 'pods', '-n', ns, '-o', 'json'])).items as Array<
+      Item & { status: any }
+    >
+  ) // eslint-disable-line @typescript-eslint/no-explicit-any
+    .map((p) => [
+      p.metadata.name,
+      {
+        uid: p.metadata.uid,
+        app: p.metadata.labels?.['helpers.dev/app'],
+        resourceVersion: p.metadata.resourceVersion,
+        ready: p.status.conditions?.find((c: { type: string }) => c.type === 'Ready')?.status,
+        restarts: [...(p.status.initContainerStatuses ?? []), ...(p.status.containerStatuses ?? [])].map(
+          (c: { name: string; restartCount: number }) => `${c.name}=${c.restartCount}`,
+        ),
+      },
+    ]);
   return { apps: Object.fromEntries(apps), pods: Object.fromEntries(pods) };
 }
 
@@ -73,9 +95,14 @@ async function snapshot(): Promise<{ apps: Record<string, unknown>; pods: Record
 function kubectlRaw(args: string[], input: string): Promise<{ stdout: string; stderr: string; code: number }> {
   const cluster = testCluster();
   return new Promise((resolve) => {
-    const child = execFile(cluster.binaries.kubectl, ['--kubeconfig', cluster.kubeconfig, ...args], { maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
-      resolve({ stdout, stderr, code: err ? (typeof err.code === 'number' ? err.code : -1) : 0 });
-    });
+    const child = execFile(
+      cluster.binaries.kubectl,
+      ['--kubeconfig', cluster.kubeconfig, ...args],
+      { maxBuffer: 64 * 1024 * 1024 },
+      (err, stdout, stderr) => {
+        resolve({ stdout, stderr, code: err ? (typeof err.code === 'number' ? err.code : -1) : 0 });
+      },
+    );
     child.stdin?.end(input);
   });
 }
@@ -110,7 +137,14 @@ describe('1,000 invalid AppWithHelpers applied with kubectl (R6)', function () {
     await createNamespace(cluster, ns);
     op = await startOperator(cluster, ns);
     await cluster.kubectl(['apply', '-n', ns, '-f', '-'], NEIGHBOURS);
-    await cluster.kubectl(['wait', '-n', ns, '--for=condition=Ready', ...neighbourNames.map((n) => `awh/${n}`), '--timeout=60s']);
+    await cluster.kubectl([
+      'wait',
+      '-n',
+      ns,
+      '--for=condition=Ready',
+      ...neighbourNames.map((n) => `awh/${n}`),
+      '--timeout=60s',
+    ]);
     // Settled: two looks a second apart see the same objects and Pods.
     baseline = await snapshot();
     for (let settled = Date.now() + 20_000; ;) {
@@ -126,7 +160,9 @@ describe('1,000 invalid AppWithHelpers applied with kubectl (R6)', function () {
   after(async function () {
     this.timeout(60_000);
     await op?.stop();
-    await testCluster().kubectl(['delete', 'namespace', ns, '--wait=false', '--ignore-not-found']).catch(() => undefined);
+    await testCluster()
+      .kubectl(['delete', 'namespace', ns, '--wait=false', '--ignore-not-found'])
+      .catch(() => undefined);
   });
 
   it('applies all of them in one kubectl apply; each is refused or accepted, nothing else', async () => {
@@ -140,37 +176,67 @@ describe('1,000 invalid AppWithHelpers applied with kubectl (R6)', function () {
     // kubectl goes on after each refusal and prints the errors in the order of the stream; a
     // strict-decoding error does not name the object, so refusals are matched to objects by order.
     const refusedCases = cases.filter((c) => !created.has(c.name));
-    assert.equal(errors.length, refusedCases.length, `${created.size} created, ${refusedCases.length} not, but ${errors.length} errors:\n${errors.slice(0, 5).join('\n')}`);
+    assert.equal(
+      errors.length,
+      refusedCases.length,
+      `${created.size} created, ${refusedCases.length} not, but ${errors.length} errors:\n${errors.slice(0, 5).join('\n')}`,
+    );
     refusedCases.forEach((c, i) => {
       const other = errors[i].match(/"(invalid-\d{4})"/)?.[1];
-      assert.ok(other === undefined || other === c.name, `error ${i} is about ${other}, expected ${c.name}: ${errors[i]}`);
+      assert.ok(
+        other === undefined || other === c.name,
+        `error ${i} is about ${other}, expected ${c.name}: ${errors[i]}`,
+      );
       refused.set(c.name, errors[i]);
     });
     accepted.push(...cases.filter((c) => created.has(c.name)));
-    const stored = (await testCluster().kubectl(['get', 'awh', '-n', ns, '-o', 'name'])).split('\n').filter((l) => l.includes('/invalid-')).map((l) => l.split('/')[1]).sort();
-    assert.deepEqual(stored, accepted.map((c) => c.name).sort(), 'the API server stores exactly the objects kubectl reported created');
+    const stored = (await testCluster().kubectl(['get', 'awh', '-n', ns, '-o', 'name']))
+      .split('\n')
+      .filter((l) => l.includes('/invalid-'))
+      .map((l) => l.split('/')[1])
+      .sort();
+    assert.deepEqual(
+      stored,
+      accepted.map((c) => c.name).sort(),
+      'the API server stores exactly the objects kubectl reported created',
+    );
   });
 
   it('each refused object is refused with a message naming the field it breaks, and no other', () => {
-    const bad = [...refused].map(([name, message]) => ({ c: cases.find((x) => x.name === name)!, message }))
+    const bad = [...refused]
+      .map(([name, message]) => ({ c: cases.find((x) => x.name === name)!, message }))
       .map(({ c, message }) => ({ c, message, ...judge(c, message) }))
       .filter((r) => !r.names || r.innocent.length > 0);
-    assert.deepEqual(bad.map(({ c, message, named }) => `${c.name} [${c.mutations.join(', ')}] broke ${c.fields.join(', ')}; named ${named.join(', ') || 'nothing'}: ${message}`), []);
+    assert.deepEqual(
+      bad.map(
+        ({ c, message, named }) =>
+          `${c.name} [${c.mutations.join(', ')}] broke ${c.fields.join(', ')}; named ${named.join(', ') || 'nothing'}: ${message}`,
+      ),
+      [],
+    );
   });
 
   it('each accepted object is marked Degraded/InvalidSpec naming the field, without Pods', async () => {
     const deadline = Date.now() + MARK_TIMEOUT_MS;
     const names = new Set(accepted.map((c) => c.name));
     let pending: string[] = [...names];
-    const show = (name: string, status: unknown) => `${name} [${accepted.find((x) => x.name === name)!.mutations.join(', ')}]: ${JSON.stringify(status ?? {}).slice(0, 400)}`;
+    const show = (name: string, status: unknown) =>
+      `${name} [${accepted.find((x) => x.name === name)!.mutations.join(', ')}]: ${JSON.stringify(status ?? {}).slice(0, 400)}`;
     while (pending.length > 0) {
-      const items = (JSON.parse(await testCluster().kubectl(['get', 'awh', '-n', ns, '-o', 'json'])).items as Item[]).filter((a) => names.has(a.metadata.name));
+      const items = (
+        JSON.parse(await testCluster().kubectl(['get', 'awh', '-n', ns, '-o', 'json'])).items as Item[]
+      ).filter((a) => names.has(a.metadata.name));
       const byName = new Map(items.map((a) => [a.metadata.name, a]));
       pending = [...names].filter((name) => {
         const s = byName.get(name)?.status;
         const degraded = s?.conditions?.find((c: { type: string }) => c.type === 'Degraded');
-        if (s?.phase === 'Degraded' && s.podStatus === 'InvalidSpec' && degraded?.status === 'True' && degraded.reason === 'InvalidSpec'
-          && s.observedGeneration === byName.get(name)!.metadata.generation) {
+        if (
+          s?.phase === 'Degraded' &&
+          s.podStatus === 'InvalidSpec' &&
+          degraded?.status === 'True' &&
+          degraded.reason === 'InvalidSpec' &&
+          s.observedGeneration === byName.get(name)!.metadata.generation
+        ) {
           marked.set(name, degraded.message);
           return false;
         }
@@ -179,33 +245,81 @@ describe('1,000 invalid AppWithHelpers applied with kubectl (R6)', function () {
       if (pending.length === 0) break;
       // The operator's first status for an invalid spec says so: any other status of this generation is a finding
       // (the mutation is not invalid after all, or the operator misses it).
-      const missed = pending.filter((name) => byName.get(name)?.status?.observedGeneration === byName.get(name)!.metadata.generation);
-      assert.deepEqual(missed.map((name) => show(name, byName.get(name)?.status)), [], 'accepted by the API server, but not invalid for the operator');
+      const missed = pending.filter(
+        (name) => byName.get(name)?.status?.observedGeneration === byName.get(name)!.metadata.generation,
+      );
+      assert.deepEqual(
+        missed.map((name) => show(name, byName.get(name)?.status)),
+        [],
+        'accepted by the API server, but not invalid for the operator',
+      );
       if (Date.now() > deadline) {
-        assert.fail(`${pending.length} of ${names.size} accepted objects not marked Degraded/InvalidSpec after ${MARK_TIMEOUT_MS / 1000}s:\n${pending.slice(0, 10).map((name) => show(name, byName.get(name)?.status)).join('\n')}`);
+        assert.fail(
+          `${pending.length} of ${names.size} accepted objects not marked Degraded/InvalidSpec after ${MARK_TIMEOUT_MS / 1000}s:\n${pending
+            .slice(0, 10)
+            .map((name) => show(name, byName.get(name)?.status))
+            .join('\n')}`,
+        );
       }
       await sleep(1000);
     }
-    const bad = accepted.map((c) => ({ c, message: marked.get(c.name)!, ...judge(c, marked.get(c.name)!) }))
+    const bad = accepted
+      .map((c) => ({ c, message: marked.get(c.name)!, ...judge(c, marked.get(c.name)!) }))
       .filter((r) => !r.names || r.innocent.length > 0);
-    assert.deepEqual(bad.map(({ c, message, named }) => `${c.name} [${c.mutations.join(', ')}] broke ${c.fields.join(', ')}; named ${named.join(', ') || 'nothing'}: ${message}`), []);
+    assert.deepEqual(
+      bad.map(
+        ({ c, message, named }) =>
+          `${c.name} [${c.mutations.join(', ')}] broke ${c.fields.join(', ')}; named ${named.join(', ') || 'nothing'}: ${message}`,
+      ),
+      [],
+    );
     // What a person sees: STATUS InvalidSpec, PHASE Degraded.
-    const wide = (await testCluster().kubectl(['get', 'awh', '-n', ns, '-o', 'wide', '--no-headers'])).trim().split('\n').map((l) => l.split(/\s+/));
+    const wide = (await testCluster().kubectl(['get', 'awh', '-n', ns, '-o', 'wide', '--no-headers']))
+      .trim()
+      .split('\n')
+      .map((l) => l.split(/\s+/));
     const columns = new Map(wide.map((cols) => [cols[0], [cols[1], cols[cols.length - 1]]]));
     for (const c of accepted) assert.deepEqual(columns.get(c.name), ['InvalidSpec', 'Degraded'], c.name);
-    const pods = (await testCluster().kubectl(['get', 'pods', '-n', ns, '-o', 'jsonpath={range .items[*]}{.metadata.labels.helpers\\.dev/app}{"\\n"}{end}'])).split('\n').filter(Boolean);
-    assert.deepEqual(pods.filter((app) => app.startsWith('invalid-')), [], 'no Pods for invalid objects');
+    const pods = (
+      await testCluster().kubectl([
+        'get',
+        'pods',
+        '-n',
+        ns,
+        '-o',
+        'jsonpath={range .items[*]}{.metadata.labels.helpers\\.dev/app}{"\\n"}{end}',
+      ])
+    )
+      .split('\n')
+      .filter(Boolean);
+    assert.deepEqual(
+      pods.filter((app) => app.startsWith('invalid-')),
+      [],
+      'no Pods for invalid objects',
+    );
   });
 
   it('records a Warning Event InvalidSpec on each accepted object', async () => {
     const deadline = Date.now() + MARK_TIMEOUT_MS;
     let missing: string[] = accepted.map((c) => c.name);
     while (missing.length > 0) {
-      const out = await testCluster().kubectl(['get', 'events', '-n', ns, '--field-selector', 'reason=InvalidSpec,type=Warning,involvedObject.kind=AppWithHelpers', '-o', 'jsonpath={range .items[*]}{.involvedObject.name}{"\\n"}{end}']);
+      const out = await testCluster().kubectl([
+        'get',
+        'events',
+        '-n',
+        ns,
+        '--field-selector',
+        'reason=InvalidSpec,type=Warning,involvedObject.kind=AppWithHelpers',
+        '-o',
+        'jsonpath={range .items[*]}{.involvedObject.name}{"\\n"}{end}',
+      ]);
       const seen = new Set(out.split('\n'));
       missing = missing.filter((name) => !seen.has(name));
       if (missing.length === 0) break;
-      if (Date.now() > deadline) assert.fail(`${missing.length} accepted objects have no InvalidSpec Event after ${MARK_TIMEOUT_MS / 1000}s: ${missing.slice(0, 10).join(' ')}`);
+      if (Date.now() > deadline)
+        assert.fail(
+          `${missing.length} accepted objects have no InvalidSpec Event after ${MARK_TIMEOUT_MS / 1000}s: ${missing.slice(0, 10).join(' ')}`,
+        );
       await sleep(1000);
     }
   });
@@ -219,12 +333,29 @@ describe('1,000 invalid AppWithHelpers applied with kubectl (R6)', function () {
 
   it('keeps working: a valid object applied after them becomes Ready, an invalid one fixed becomes Ready', async () => {
     const cluster = testCluster();
-    await cluster.kubectl(['apply', '-n', ns, '-f', '-'], 'apiVersion: helpers.dev/v1alpha1\nkind: AppWithHelpers\nmetadata: {name: good-after}\nspec: {app: {image: nginx}}\n');
+    await cluster.kubectl(
+      ['apply', '-n', ns, '-f', '-'],
+      'apiVersion: helpers.dev/v1alpha1\nkind: AppWithHelpers\nmetadata: {name: good-after}\nspec: {app: {image: nginx}}\n',
+    );
     const fixMe = accepted[0];
-    if (fixMe) await cluster.kubectl(['apply', '-n', ns, '-f', '-'], JSON.stringify({ ...fixMe.manifest, spec: { app: { image: 'nginx' } } }));
-    await cluster.kubectl(['wait', '-n', ns, '--for=condition=Ready', 'awh/good-after', ...(fixMe ? [`awh/${fixMe.name}`] : []), '--timeout=60s']);
+    if (fixMe)
+      await cluster.kubectl(
+        ['apply', '-n', ns, '-f', '-'],
+        JSON.stringify({ ...fixMe.manifest, spec: { app: { image: 'nginx' } } }),
+      );
+    await cluster.kubectl([
+      'wait',
+      '-n',
+      ns,
+      '--for=condition=Ready',
+      'awh/good-after',
+      ...(fixMe ? [`awh/${fixMe.name}`] : []),
+      '--timeout=60s',
+    ]);
     const seconds = ((Date.now() - t0) / 1000).toFixed(1);
-    console.log(`      R6: ${COUNT} invalid: ${refused.size} refused by the API server naming the field, ${accepted.length} accepted and marked Degraded/InvalidSpec; `
-      + `valid neighbours untouched; kubectl apply ${applySeconds.toFixed(1)} s, ${seconds} s in all`);
+    console.log(
+      `      R6: ${COUNT} invalid: ${refused.size} refused by the API server naming the field, ${accepted.length} accepted and marked Degraded/InvalidSpec; ` +
+        `valid neighbours untouched; kubectl apply ${applySeconds.toFixed(1)} s, ${seconds} s in all`,
+    );
   });
 });

@@ -1,11 +1,31 @@
 import { ControlPlane, sleep } from '../cluster/control-plane';
 
 /** createNamespace makes a namespace and waits for its default ServiceAccount (Pods need it). */
-export async function createNamespace(cluster: ControlPlane, name: string, labels: Record<string, string> = {}): Promise<void> {
+export async function createNamespace(
+  cluster: ControlPlane,
+  name: string,
+  labels: Record<string, string> = {},
+): Promise<void> {
   const labelLines = Object.entries(labels).map(([k, v]) => `    ${k}: "${v}"`);
-  await cluster.kubectl(['apply', '-f', '-'], ['apiVersion: v1', 'kind: Namespace', 'metadata:', `  name: ${name}`, '  labels:', `    test: "true"`, ...labelLines, ''].join('\n'));
+  await cluster.kubectl(
+    ['apply', '-f', '-'],
+    [
+      'apiVersion: v1',
+      'kind: Namespace',
+      'metadata:',
+      `  name: ${name}`,
+      '  labels:',
+      `    test: "true"`,
+      ...labelLines,
+      '',
+    ].join('\n'),
+  );
   const deadline = Date.now() + 30_000;
-  while ((await cluster.kubectl(['get', 'serviceaccount', '-n', name, 'default', '--ignore-not-found', '-o', 'name'])).trim() === '') {
+  while (
+    (
+      await cluster.kubectl(['get', 'serviceaccount', '-n', name, 'default', '--ignore-not-found', '-o', 'name'])
+    ).trim() === ''
+  ) {
     if (Date.now() > deadline) throw new Error(`no default ServiceAccount in namespace ${name} after 30s`);
     await sleep(100);
   }
@@ -26,11 +46,22 @@ export function podYaml(name: string, shape: PodShape): string {
   const owner = shape.ownerUid
     ? ['  ownerReferences:', `  - {apiVersion: v1, kind: ConfigMap, name: ${shape.ownerName}, uid: ${shape.ownerUid}}`]
     : [];
-  const inits = [...(shape.init ?? []).map((n) => container(n)), ...(shape.nativeSidecars ?? []).map((n) => container(n, ', restartPolicy: Always'))];
+  const inits = [
+    ...(shape.init ?? []).map((n) => container(n)),
+    ...(shape.nativeSidecars ?? []).map((n) => container(n, ', restartPolicy: Always')),
+  ];
   return [
-    'apiVersion: v1', 'kind: Pod', 'metadata:', `  name: ${name}`,
-    ...(annotations.length ? ['  annotations:', ...annotations] : []), ...owner,
-    'spec:', ...(inits.length ? ['  initContainers:', ...inits] : []), '  containers:', container('app'), '',
+    'apiVersion: v1',
+    'kind: Pod',
+    'metadata:',
+    `  name: ${name}`,
+    ...(annotations.length ? ['  annotations:', ...annotations] : []),
+    ...owner,
+    'spec:',
+    ...(inits.length ? ['  initContainers:', ...inits] : []),
+    '  containers:',
+    container('app'),
+    '',
   ].join('\n');
 }
 
@@ -44,7 +75,13 @@ export interface PodColumns {
  * watchPodColumns polls `kubectl get pod` (the server's own printing) until done() holds and
  * returns every row it saw, so a test can assert the STATUS sequence a person would watch.
  */
-export async function watchPodColumns(cluster: ControlPlane, ns: string, name: string, done: (c: PodColumns) => boolean, timeoutMs: number): Promise<PodColumns[]> {
+export async function watchPodColumns(
+  cluster: ControlPlane,
+  ns: string,
+  name: string,
+  done: (c: PodColumns) => boolean,
+  timeoutMs: number,
+): Promise<PodColumns[]> {
   const seen: PodColumns[] = [];
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -55,7 +92,13 @@ export async function watchPodColumns(cluster: ControlPlane, ns: string, name: s
       seen.push(cols);
       if (done(cols)) return seen;
     }
-    if (Date.now() > deadline) throw new Error(`pod ${ns}/${name} did not get there in ${timeoutMs}ms; saw ${seen.map((c) => c.status).filter((s, i, all) => s !== all[i - 1]).join(' → ')}`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `pod ${ns}/${name} did not get there in ${timeoutMs}ms; saw ${seen
+          .map((c) => c.status)
+          .filter((s, i, all) => s !== all[i - 1])
+          .join(' → ')}`,
+      );
     await sleep(50);
   }
 }

@@ -18,10 +18,21 @@ export async function startOperator(cluster: ControlPlane, namespace: string): P
   process.env.KUBECONFIG = cluster.kubeconfig; // the framework's Operator loads the default kubeconfig
   const writes: string[] = [];
   const settings = parseSettings([`--namespaces=${namespace}`], { LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'error' });
-  const operator = new AppWithHelpersOperator(settings, createLogger(settings.logLevel), new Metrics(), (verb, code, path) => {
-    // Access reviews at start are questions, not writes: the API server stores nothing.
-    if (verb !== 'GET' && verb !== 'WATCH' && !path.startsWith('/apis/authorization.k8s.io/') && !path.startsWith('/apis/authentication.k8s.io/')) writes.push(`${verb} ${code}`);
-  });
+  const operator = new AppWithHelpersOperator(
+    settings,
+    createLogger(settings.logLevel),
+    new Metrics(),
+    (verb, code, path) => {
+      // Access reviews at start are questions, not writes: the API server stores nothing.
+      if (
+        verb !== 'GET' &&
+        verb !== 'WATCH' &&
+        !path.startsWith('/apis/authorization.k8s.io/') &&
+        !path.startsWith('/apis/authentication.k8s.io/')
+      )
+        writes.push(`${verb} ${code}`);
+    },
+  );
   await operator.start();
   return { operator, writes, stop: () => operator.shutdown() };
 }
@@ -36,22 +47,44 @@ export interface AwhRow {
 
 /** awhRow is what `kubectl get awh NAME` prints, column by column (<none> where a column is still empty). */
 export async function awhRow(cluster: ControlPlane, ns: string, name: string): Promise<AwhRow | undefined> {
-  const columns = 'STATUS:.status.podStatus,READY:.status.ready,INIT:.status.initProgress,SIDECARS:.status.sidecarsReady,RESTARTS:.status.restarts';
-  const out = (await cluster.kubectl(['get', 'awh', '-n', ns, name, '--no-headers', '--ignore-not-found', '-o', `custom-columns=${columns}`])).trim();
+  const columns =
+    'STATUS:.status.podStatus,READY:.status.ready,INIT:.status.initProgress,SIDECARS:.status.sidecarsReady,RESTARTS:.status.restarts';
+  const out = (
+    await cluster.kubectl([
+      'get',
+      'awh',
+      '-n',
+      ns,
+      name,
+      '--no-headers',
+      '--ignore-not-found',
+      '-o',
+      `custom-columns=${columns}`,
+    ])
+  ).trim();
   if (!out) return undefined;
   const [status, ready, init, sidecars, restarts] = out.split(/\s+/);
   return { status, ready, init, sidecars, restarts };
 }
 
 /** watchAwh polls `kubectl get awh` until done() holds; returns the distinct STATUS values seen. */
-export async function watchAwh(cluster: ControlPlane, ns: string, name: string, done: (r: AwhRow) => boolean, timeoutMs = 60_000): Promise<string[]> {
+export async function watchAwh(
+  cluster: ControlPlane,
+  ns: string,
+  name: string,
+  done: (r: AwhRow) => boolean,
+  timeoutMs = 60_000,
+): Promise<string[]> {
   const seen: string[] = [];
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const row = await awhRow(cluster, ns, name);
     if (row && row.status !== '<none>' && seen[seen.length - 1] !== row.status) seen.push(row.status);
     if (row && done(row)) return seen;
-    if (Date.now() > deadline) throw new Error(`awh ${ns}/${name} did not get there in ${timeoutMs}ms; saw ${seen.join(' → ')}; last ${JSON.stringify(row)}`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `awh ${ns}/${name} did not get there in ${timeoutMs}ms; saw ${seen.join(' → ')}; last ${JSON.stringify(row)}`,
+      );
     await sleep(50);
   }
 }

@@ -12,17 +12,33 @@ export class OperatorProcess {
   readonly exited: Promise<number | null>;
 
   /** entry: the operator from source, the built entry point, or another script that loads it. */
-  constructor(readonly name: string, args: string[], kubeconfig: string, entry: 'source' | 'built' | string = 'source', nodeArgs: string[] = []) {
-    const main = entry === 'built' ? [path.join(root, 'dist/main.js')]
-      : ['--require', 'tsx/cjs', entry === 'source' ? path.join(root, 'src/main.ts') : entry];
-    this.child = spawn(process.execPath, [...nodeArgs, ...main, ...args], { cwd: root, env: { ...process.env, KUBECONFIG: kubeconfig }, stdio: ['ignore', 'pipe', 'pipe'] });
+  constructor(
+    readonly name: string,
+    args: string[],
+    kubeconfig: string,
+    entry: 'source' | 'built' | string = 'source',
+    nodeArgs: string[] = [],
+  ) {
+    const main =
+      entry === 'built'
+        ? [path.join(root, 'dist/main.js')]
+        : ['--require', 'tsx/cjs', entry === 'source' ? path.join(root, 'src/main.ts') : entry];
+    this.child = spawn(process.execPath, [...nodeArgs, ...main, ...args], {
+      cwd: root,
+      env: { ...process.env, KUBECONFIG: kubeconfig },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let buffer = '';
     this.child.stdout!.on('data', (chunk: Buffer) => {
       buffer += chunk.toString();
       const parts = buffer.split('\n');
       buffer = parts.pop()!;
       for (const line of parts) {
-        try { this.lines.push(JSON.parse(line)); } catch { this.lines.push({ message: line }); }
+        try {
+          this.lines.push(JSON.parse(line));
+        } catch {
+          this.lines.push({ message: line });
+        }
       }
     });
     this.child.stderr!.on('data', (chunk: Buffer) => this.stderr.push(chunk.toString()));
@@ -40,7 +56,8 @@ export class OperatorProcess {
   async waitFor(message: string, timeoutMs = 30_000): Promise<number> {
     const deadline = Date.now() + timeoutMs;
     while (!this.has(message)) {
-      if (this.child.exitCode !== null) throw new Error(`${this.name} exited (${this.child.exitCode}) before "${message}": ${this.stderr.join('')}`);
+      if (this.child.exitCode !== null)
+        throw new Error(`${this.name} exited (${this.child.exitCode}) before "${message}": ${this.stderr.join('')}`);
       if (Date.now() > deadline) throw new Error(`${this.name} did not log "${message}" in ${timeoutMs}ms`);
       await sleep(50);
     }
@@ -58,7 +75,8 @@ export class OperatorProcess {
     this.kill('SIGUSR2');
     const deadline = Date.now() + 10_000;
     while (this.lines.filter((l) => l.message === 'heap').length === before) {
-      if (Date.now() > deadline) throw new Error(`${this.name} did not report its heap: was it started with heap-probe.js?`);
+      if (Date.now() > deadline)
+        throw new Error(`${this.name} did not report its heap: was it started with heap-probe.js?`);
       await sleep(50);
     }
     const line = this.last('heap')!;

@@ -4,12 +4,35 @@ import * as path from 'node:path';
 import { sleep } from '../cluster/control-plane';
 import { testCluster } from './cluster-hooks';
 import { createNamespace } from './kube-helpers';
-import { awhRow, eventually, installCrd, jsonpath, startOperator, watchAwh, type RunningOperator } from './operator-harness';
+import {
+  awhRow,
+  eventually,
+  installCrd,
+  jsonpath,
+  startOperator,
+  watchAwh,
+  type RunningOperator,
+} from './operator-harness';
 
 const ns = 'operator';
 const examples = path.join(__dirname, '../../examples');
 const apply = (yaml: string) => testCluster().kubectl(['apply', '-n', ns, '-f', '-'], yaml);
-const podNames = async (app?: string) => (await testCluster().kubectl(['get', 'pods', '-n', ns, '-l', app ? `helpers.dev/app=${app}` : 'helpers.dev/app', '-o', 'jsonpath={.items[*].metadata.name}'])).split(' ').filter(Boolean).sort();
+const podNames = async (app?: string) =>
+  (
+    await testCluster().kubectl([
+      'get',
+      'pods',
+      '-n',
+      ns,
+      '-l',
+      app ? `helpers.dev/app=${app}` : 'helpers.dev/app',
+      '-o',
+      'jsonpath={.items[*].metadata.name}',
+    ])
+  )
+    .split(' ')
+    .filter(Boolean)
+    .sort();
 
 describe('the operator, on the real control plane', () => {
   let op: RunningOperator;
@@ -29,18 +52,39 @@ describe('the operator, on the real control plane', () => {
 
     it('shows Init:0/1 → PodInitializing → Running on the AppWithHelpers itself', async () => {
       const seen = await watchAwh(testCluster(), ns, 'myapp-with-init', (r) => r.status === 'Running');
-      assert.deepEqual(seen.filter((s) => s !== 'Pending'), ['Init:0/1', 'PodInitializing', 'Running']);
+      assert.deepEqual(
+        seen.filter((s) => s !== 'Pending'),
+        ['Init:0/1', 'PodInitializing', 'Running'],
+      );
     });
 
     it('converges all three, and kubectl wait --for=condition=Ready returns', async () => {
-      await testCluster().kubectl(['wait', '-n', ns, '--for=condition=Ready', 'awh/myapp-with-init', 'awh/myapp-with-sidecar', 'awh/myapp-combined', '--timeout=60s']);
+      await testCluster().kubectl([
+        'wait',
+        '-n',
+        ns,
+        '--for=condition=Ready',
+        'awh/myapp-with-init',
+        'awh/myapp-with-sidecar',
+        'awh/myapp-combined',
+        '--timeout=60s',
+      ]);
     });
 
     it('reports every init step and sidecar with its phase', async () => {
       const status = JSON.parse(await jsonpath(testCluster(), ns, 'awh/myapp-combined', '{.status}'));
-      assert.deepEqual(status.initSteps.map((s: { name: string; state: string; exitCode: number }) => [s.name, s.state, s.exitCode]), [['config-initializer', 'Succeeded', 0]]);
-      assert.deepEqual(status.sidecars.map((s: { name: string; state: string; ready: boolean }) => [s.name, s.state, s.ready]), [['monitor-sidecar', 'Running', true]]);
-      assert.deepEqual([status.app.name, status.app.state, status.phase, status.observedGeneration], ['myapp-container', 'Running', 'Running', 1]);
+      assert.deepEqual(
+        status.initSteps.map((s: { name: string; state: string; exitCode: number }) => [s.name, s.state, s.exitCode]),
+        [['config-initializer', 'Succeeded', 0]],
+      );
+      assert.deepEqual(
+        status.sidecars.map((s: { name: string; state: string; ready: boolean }) => [s.name, s.state, s.ready]),
+        [['monitor-sidecar', 'Running', true]],
+      );
+      assert.deepEqual(
+        [status.app.name, status.app.state, status.phase, status.observedGeneration],
+        ['myapp-container', 'Running', 'Running', 1],
+      );
     });
 
     it('prints the columns of API.md in kubectl get awh', async () => {
@@ -70,13 +114,34 @@ describe('the operator, on the real control plane', () => {
 
     it('rolls a spec change: a new Pod first, the old one once the new is Ready', async () => {
       const [old] = await podNames('myapp-with-sidecar');
-      await testCluster().kubectl(['patch', 'awh', '-n', ns, 'myapp-with-sidecar', '--type=merge', '-p', '{"spec":{"app":{"image":"nginx:1.27"}}}']);
+      await testCluster().kubectl([
+        'patch',
+        'awh',
+        '-n',
+        ns,
+        'myapp-with-sidecar',
+        '--type=merge',
+        '-p',
+        '{"spec":{"app":{"image":"nginx:1.27"}}}',
+      ]);
       await eventually('the rollout', async () => {
         const names = await podNames('myapp-with-sidecar');
         return names.length === 1 && names[0] !== old;
       });
-      await testCluster().kubectl(['wait', '-n', ns, '--for=condition=Ready', 'awh/myapp-with-sidecar', '--timeout=30s']);
-      const image = await jsonpath(testCluster(), ns, `pod/${(await podNames('myapp-with-sidecar'))[0]}`, '{.spec.containers[0].image}');
+      await testCluster().kubectl([
+        'wait',
+        '-n',
+        ns,
+        '--for=condition=Ready',
+        'awh/myapp-with-sidecar',
+        '--timeout=30s',
+      ]);
+      const image = await jsonpath(
+        testCluster(),
+        ns,
+        `pod/${(await podNames('myapp-with-sidecar'))[0]}`,
+        '{.spec.containers[0].image}',
+      );
       assert.equal(image, 'nginx:1.27');
       assert.equal(await jsonpath(testCluster(), ns, 'awh/myapp-with-sidecar', '{.status.observedGeneration}'), '2');
     });
@@ -96,45 +161,97 @@ describe('the operator, on the real control plane', () => {
       - {name: migrate, image: migrate:1}
     app: {image: nginx}
   `);
-      const seen = await watchAwh(testCluster(), ns, 'broken', (r) => r.status === 'Init:CrashLoopBackOff' && Number(r.restarts) >= 1);
+      const seen = await watchAwh(
+        testCluster(),
+        ns,
+        'broken',
+        (r) => r.status === 'Init:CrashLoopBackOff' && Number(r.restarts) >= 1,
+      );
       assert.ok(seen.includes('Init:Error') || seen.includes('Init:CrashLoopBackOff'), seen.join(' → '));
-      const degraded = JSON.parse(await jsonpath(testCluster(), ns, 'awh/broken', '{.status.conditions[?(@.type=="Degraded")]}'));
+      const degraded = JSON.parse(
+        await jsonpath(testCluster(), ns, 'awh/broken', '{.status.conditions[?(@.type=="Degraded")]}'),
+      );
       assert.equal(degraded.status, 'True');
       assert.match(degraded.reason, /^InitStep(CrashLooping|Failed)$/);
       assert.match(degraded.message, /step 1\/1 migrate .*exit code 3/);
-      await eventually('a Warning Event on the AppWithHelpers', async () =>
-        (await testCluster().kubectl(['get', 'events', '-n', ns, '--field-selector', 'involvedObject.kind=AppWithHelpers,involvedObject.name=broken,type=Warning', '-o', 'name'])).trim() !== '');
+      await eventually(
+        'a Warning Event on the AppWithHelpers',
+        async () =>
+          (
+            await testCluster().kubectl([
+              'get',
+              'events',
+              '-n',
+              ns,
+              '--field-selector',
+              'involvedObject.kind=AppWithHelpers,involvedObject.name=broken,type=Warning',
+              '-o',
+              'name',
+            ])
+          ).trim() !== '',
+      );
       const describe = await testCluster().kubectl(['describe', 'awh', '-n', ns, 'broken']);
       assert.match(describe, /Warning\s+InitStep(CrashLooping|Failed)\s+.*appwithhelpers-operator\s+step 1\/1 migrate/);
-  });
-
-  it('refuses what the API server can check, with a message naming the field', async () => {
-    const bad = readFileSync(path.join(__dirname, 'fixtures/invalid.yaml'), 'utf8');
-    await assert.rejects(apply(bad), (err: Error) => {
-      assert.match(err.message, /spec\.app\.ports\[0\]\.containerPort: Invalid value: 70000/);
-      assert.match(err.message, /spec\.initSteps: Invalid value: .*names must be unique across app, initSteps and sidecars/);
-      assert.match(err.message, /spec\.initSteps\[0\]\.waitFor: Invalid value: .*waitFor needs exactly one of tcp or http/);
-      assert.match(err.message, /spec\.sidecars: Invalid value: .*startBeforeInitSteps needs native sidecars/);
-      return true;
     });
-    await assert.rejects(apply(`apiVersion: helpers.dev/v1alpha1\nkind: AppWithHelpers\nmetadata: {name: ${'a'.repeat(64)}}\nspec: {app: {image: nginx}}\n`),
-      /metadata\.name: at most 63 characters/);
-  });
 
-  it('marks what only the operator can tell Degraded/InvalidSpec, and keeps the Pods running', async () => {
-    await apply('apiVersion: helpers.dev/v1alpha1\nkind: AppWithHelpers\nmetadata: {name: later-bad}\nspec:\n  app: {name: web, image: nginx}\n');
-    await testCluster().kubectl(['wait', '-n', ns, '--for=condition=Ready', 'awh/later-bad', '--timeout=30s']);
-    const pods = await podNames('later-bad');
-    await testCluster().kubectl(['patch', 'awh', '-n', ns, 'later-bad', '--type=merge', '-p', '{"spec":{"app":{"name":"Web_1"}}}']);
-    await eventually('Degraded/InvalidSpec', async () => (await jsonpath(testCluster(), ns, 'awh/later-bad', '{.status.conditions[?(@.type=="Degraded")].reason}')) === 'InvalidSpec');
-    const message = await jsonpath(testCluster(), ns, 'awh/later-bad', '{.status.conditions[?(@.type=="Degraded")].message}');
-    assert.match(message, /spec\.app\.name: must be a DNS label/);
-    assert.deepEqual(await podNames('later-bad'), pods);
-    assert.equal((await awhRow(testCluster(), ns, 'later-bad'))!.status, 'InvalidSpec');
-  });
+    it('refuses what the API server can check, with a message naming the field', async () => {
+      const bad = readFileSync(path.join(__dirname, 'fixtures/invalid.yaml'), 'utf8');
+      await assert.rejects(apply(bad), (err: Error) => {
+        assert.match(err.message, /spec\.app\.ports\[0\]\.containerPort: Invalid value: 70000/);
+        assert.match(
+          err.message,
+          /spec\.initSteps: Invalid value: .*names must be unique across app, initSteps and sidecars/,
+        );
+        assert.match(
+          err.message,
+          /spec\.initSteps\[0\]\.waitFor: Invalid value: .*waitFor needs exactly one of tcp or http/,
+        );
+        assert.match(err.message, /spec\.sidecars: Invalid value: .*startBeforeInitSteps needs native sidecars/);
+        return true;
+      });
+      await assert.rejects(
+        apply(
+          `apiVersion: helpers.dev/v1alpha1\nkind: AppWithHelpers\nmetadata: {name: ${'a'.repeat(64)}}\nspec: {app: {image: nginx}}\n`,
+        ),
+        /metadata\.name: at most 63 characters/,
+      );
+    });
 
-  it('sends Pod fields newer than client-node 0.20 knows (pod-level resources) to the server intact', async () => {
-    await apply(`
+    it('marks what only the operator can tell Degraded/InvalidSpec, and keeps the Pods running', async () => {
+      await apply(
+        'apiVersion: helpers.dev/v1alpha1\nkind: AppWithHelpers\nmetadata: {name: later-bad}\nspec:\n  app: {name: web, image: nginx}\n',
+      );
+      await testCluster().kubectl(['wait', '-n', ns, '--for=condition=Ready', 'awh/later-bad', '--timeout=30s']);
+      const pods = await podNames('later-bad');
+      await testCluster().kubectl([
+        'patch',
+        'awh',
+        '-n',
+        ns,
+        'later-bad',
+        '--type=merge',
+        '-p',
+        '{"spec":{"app":{"name":"Web_1"}}}',
+      ]);
+      await eventually(
+        'Degraded/InvalidSpec',
+        async () =>
+          (await jsonpath(testCluster(), ns, 'awh/later-bad', '{.status.conditions[?(@.type=="Degraded")].reason}')) ===
+          'InvalidSpec',
+      );
+      const message = await jsonpath(
+        testCluster(),
+        ns,
+        'awh/later-bad',
+        '{.status.conditions[?(@.type=="Degraded")].message}',
+      );
+      assert.match(message, /spec\.app\.name: must be a DNS label/);
+      assert.deepEqual(await podNames('later-bad'), pods);
+      assert.equal((await awhRow(testCluster(), ns, 'later-bad'))!.status, 'InvalidSpec');
+    });
+
+    it('sends Pod fields newer than client-node 0.20 knows (pod-level resources) to the server intact', async () => {
+      await apply(`
 apiVersion: helpers.dev/v1alpha1
 kind: AppWithHelpers
 metadata: {name: newer-fields}
@@ -144,19 +261,33 @@ spec:
       resources: {limits: {cpu: "1", memory: 256Mi}}
   app: {image: nginx}
 `);
-    await eventually('its Pod', async () => (await podNames('newer-fields')).length === 1);
-    const resources = await jsonpath(testCluster(), ns, `pod/${(await podNames('newer-fields'))[0]}`, '{.spec.resources.limits}');
-    assert.deepEqual(JSON.parse(resources), { cpu: '1', memory: '256Mi' });
-  });
-
+      await eventually('its Pod', async () => (await podNames('newer-fields')).length === 1);
+      const resources = await jsonpath(
+        testCluster(),
+        ns,
+        `pod/${(await podNames('newer-fields'))[0]}`,
+        '{.spec.resources.limits}',
+      );
+      assert.deepEqual(JSON.parse(resources), { cpu: '1', memory: '256Mi' });
+    });
   });
 
   describe('restarting', () => {
     it('makes no duplicate Pods and no writes when restarted on a converged cluster', async () => {
       // The crash-looping app changes by itself (its restart count grows); everything else is settled.
       await testCluster().kubectl(['delete', 'awh', '-n', ns, 'broken', '--wait=true']);
-      await eventually('the broken app\'s Pods gone', async () => (await podNames('broken')).length === 0);
-      await testCluster().kubectl(['wait', '-n', ns, '--for=condition=Ready', 'awh/myapp-combined', 'awh/myapp-with-init', 'awh/myapp-with-sidecar', 'awh/newer-fields', '--timeout=30s']);
+      await eventually("the broken app's Pods gone", async () => (await podNames('broken')).length === 0);
+      await testCluster().kubectl([
+        'wait',
+        '-n',
+        ns,
+        '--for=condition=Ready',
+        'awh/myapp-combined',
+        'awh/myapp-with-init',
+        'awh/myapp-with-sidecar',
+        'awh/newer-fields',
+        '--timeout=30s',
+      ]);
       await sleep(1500); // let the last status writes land
       const before = await podNames();
       await op.stop();

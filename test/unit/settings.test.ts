@@ -4,7 +4,18 @@ import { parseSettings } from '../../src/settings';
 describe('parseSettings', () => {
   it('has the defaults of Kubernetes controllers', () => {
     const { identity, ...rest } = parseSettings([], {});
-    assert.deepEqual(rest, { namespaces: [], helperImage: 'busybox:1.36', concurrency: 4, qps: 20, burst: 30, logLevel: 'info', probePort: 8080, leaderElect: false, leaseNamespace: 'default', leaseName: 'appwithhelpers-operator' });
+    assert.deepEqual(rest, {
+      namespaces: [],
+      helperImage: 'busybox:1.36',
+      concurrency: 4,
+      qps: 20,
+      burst: 30,
+      logLevel: 'info',
+      probePort: 8080,
+      leaderElect: false,
+      leaseNamespace: 'default',
+      leaseName: 'appwithhelpers-operator',
+    });
     assert.match(identity, /-\d+$/, 'host name and pid, unique per process');
   });
   it('takes the Lease namespace and identity from the Downward API variables', () => {
@@ -27,5 +38,7 @@ describe('parseSettings', () => {
     [['--color'], {}, /unknown flag --color; known flags: --namespaces/],
     [['--burst'], {}, /flag --burst needs a value$/],
   ];
-  for (const [argv, env, message] of bad) it(`refuses ${argv.join(' ') || JSON.stringify(env)} in one line`, () => assert.throws(() => parseSettings(argv, env), message));
+  for (const [argv, env, message] of bad)
+    it(`refuses ${argv.join(' ') || JSON.stringify(env)} in one line`, () =>
+      assert.throws(() => parseSettings(argv, env), message));
 });

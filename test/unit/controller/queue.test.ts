@@ -6,9 +6,19 @@ const tick = (ms = 5) => new Promise((r) => setTimeout(r, ms));
 describe('WorkQueue', () => {
   it('runs a key once however often it was added while waiting', async () => {
     const runs: string[] = [];
-    const q = new WorkQueue(async (k) => { runs.push(k); await tick(); }, { concurrency: 1 }, () => undefined);
+    const q = new WorkQueue(
+      async (k) => {
+        runs.push(k);
+        await tick();
+      },
+      { concurrency: 1 },
+      () => undefined,
+    );
     q.add('busy'); // takes the only worker, so the adds below wait in the queue
-    q.add('a'); q.add('b'); q.add('a'); q.add('a');
+    q.add('a');
+    q.add('b');
+    q.add('a');
+    q.add('a');
     await tick(50);
     assert.deepEqual(runs, ['busy', 'a', 'b']);
   });
@@ -17,10 +27,21 @@ describe('WorkQueue', () => {
     let inFlight = 0;
     let maxInFlight = 0;
     let runs = 0;
-    const q = new WorkQueue(async () => { inFlight++; runs++; maxInFlight = Math.max(maxInFlight, inFlight); await tick(10); inFlight--; }, { concurrency: 4 }, () => undefined);
+    const q = new WorkQueue(
+      async () => {
+        inFlight++;
+        runs++;
+        maxInFlight = Math.max(maxInFlight, inFlight);
+        await tick(10);
+        inFlight--;
+      },
+      { concurrency: 4 },
+      () => undefined,
+    );
     q.add('a');
     await tick(2);
-    q.add('a'); q.add('a');
+    q.add('a');
+    q.add('a');
     await tick(60);
     assert.equal(maxInFlight, 1);
     assert.equal(runs, 2);
@@ -29,7 +50,16 @@ describe('WorkQueue', () => {
   it('bounds concurrency', async () => {
     let inFlight = 0;
     let max = 0;
-    const q = new WorkQueue(async () => { inFlight++; max = Math.max(max, inFlight); await tick(10); inFlight--; }, { concurrency: 3 }, () => undefined);
+    const q = new WorkQueue(
+      async () => {
+        inFlight++;
+        max = Math.max(max, inFlight);
+        await tick(10);
+        inFlight--;
+      },
+      { concurrency: 3 },
+      () => undefined,
+    );
     for (let i = 0; i < 10; i++) q.add(`k${i}`);
     await tick(80);
     assert.equal(max, 3);
@@ -38,7 +68,13 @@ describe('WorkQueue', () => {
   it('retries a failing key with doubling backoff', async () => {
     const delays: number[] = [];
     let n = 0;
-    const q = new WorkQueue(async () => { if (++n < 4) throw new Error('boom'); }, { concurrency: 1, baseDelayMs: 5 }, (_k, _e, ms) => delays.push(ms!));
+    const q = new WorkQueue(
+      async () => {
+        if (++n < 4) throw new Error('boom');
+      },
+      { concurrency: 1, baseDelayMs: 5 },
+      (_k, _e, ms) => delays.push(ms!),
+    );
     q.add('a');
     await tick(120);
     assert.deepEqual(delays, [5, 10, 20]);
@@ -47,8 +83,17 @@ describe('WorkQueue', () => {
 
   it('finishes running work on shutdown and takes no more', async () => {
     let done = 0;
-    const q = new WorkQueue(async () => { await tick(20); done++; }, { concurrency: 2 }, () => undefined);
-    q.add('a'); q.add('b'); q.add('c');
+    const q = new WorkQueue(
+      async () => {
+        await tick(20);
+        done++;
+      },
+      { concurrency: 2 },
+      () => undefined,
+    );
+    q.add('a');
+    q.add('b');
+    q.add('c');
     await tick(2);
     await q.shutDown();
     assert.equal(done, 2);

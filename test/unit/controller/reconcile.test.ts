@@ -17,28 +17,54 @@ class RecordingWriter implements Writer {
     if (this.failCreate) throw this.failCreate;
     return 'created' as const;
   }
-  async deletePod(_ns: string, name: string) { this.calls.push(`delete pod ${name}`); }
+  async deletePod(_ns: string, name: string) {
+    this.calls.push(`delete pod ${name}`);
+  }
   async patchStatus(_app: AppWithHelpers, status: AppStatus) {
     this.calls.push('patch status');
     if (this.failStatus) throw this.failStatus;
     this.statuses.push(status);
   }
-  async recordEvent(_app: AppWithHelpers, type: string, reason: string) { this.calls.push(`event ${type} ${reason}`); }
+  async recordEvent(_app: AppWithHelpers, type: string, reason: string) {
+    this.calls.push(`event ${type} ${reason}`);
+  }
 }
 
-const silent = { debug() {}, info() {}, warn() {}, error() {}, child() { return silent; } };
+const silent = {
+  debug() {},
+  info() {},
+  warn() {},
+  error() {},
+  child() {
+    return silent;
+  },
+};
 
-function deps(app: AppWithHelpers | undefined, pods: V1Pod[], writer: RecordingWriter, expectations = new Expectations(), now = NOW, heldSince = new Map<string, number>()): ReconcileDeps {
+function deps(
+  app: AppWithHelpers | undefined,
+  pods: V1Pod[],
+  writer: RecordingWriter,
+  expectations = new Expectations(),
+  now = NOW,
+  heldSince = new Map<string, number>(),
+): ReconcileDeps {
   return {
-    getApp: () => app, podsOf: () => pods, writer, expectations, render: options, log: silent, now: () => now,
-    heldSince, requeueAfter: (key, ms) => writer.calls.push(`requeue ${key} in ${ms}ms`),
+    getApp: () => app,
+    podsOf: () => pods,
+    writer,
+    expectations,
+    render: options,
+    log: silent,
+    now: () => now,
+    heldSince,
+    requeueAfter: (key, ms) => writer.calls.push(`requeue ${key} in ${ms}ms`),
   };
 }
 
 describe('reconcile', () => {
   const app = anApp().withStep('migrate').withSidecar('log');
 
-  it('creates the missing Pod and records it, leaving the status to the Pod\'s own events', async () => {
+  it("creates the missing Pod and records it, leaving the status to the Pod's own events", async () => {
     const w = new RecordingWriter();
     assert.equal(await reconcile('ns/shop', deps(app.object(), [], w)), 'updated');
     assert.deepEqual(w.calls, [`create pod shop-${app.template().hash.slice(0, 5)}-0`, 'event Normal PodCreated']);
@@ -49,14 +75,20 @@ describe('reconcile', () => {
     await reconcile('ns/shop', deps(app.object(), [aPod(app).ready().build()], settled));
     const w = new RecordingWriter();
     w.failStatus = new ApiError(404, 'NotFound', 'appwithhelpers.helpers.dev "shop" not found');
-    assert.equal(await reconcile('ns/shop', deps(app.object(settled.statuses[0]), [aPod(app).initDone(1).build()], w)), 'deleted');
+    assert.equal(
+      await reconcile('ns/shop', deps(app.object(settled.statuses[0]), [aPod(app).initDone(1).build()], w)),
+      'deleted',
+    );
   });
 
   it('writes at once the first change after a settled status', async () => {
     const settled = new RecordingWriter();
     await reconcile('ns/shop', deps(app.object(), [aPod(app).ready().build()], settled));
     const w = new RecordingWriter();
-    assert.equal(await reconcile('ns/shop', deps(app.object(settled.statuses[0]), [aPod(app).initDone(1).build()], w)), 'updated');
+    assert.equal(
+      await reconcile('ns/shop', deps(app.object(settled.statuses[0]), [aPod(app).initDone(1).build()], w)),
+      'updated',
+    );
     assert.deepEqual(w.calls, ['patch status']);
   });
 
@@ -67,10 +99,23 @@ describe('reconcile', () => {
     assert.equal(await reconcile('ns/shop', deps(app.object(), starting, first, undefined, NOW, heldSince)), 'held');
     assert.deepEqual(first.calls, [`requeue ns/shop in ${STATUS_HOLD_MS}ms`]);
     const later = new RecordingWriter();
-    await reconcile('ns/shop', deps(app.object(), starting, later, undefined, new Date(NOW.getTime() + STATUS_HOLD_MS), heldSince));
+    await reconcile(
+      'ns/shop',
+      deps(app.object(), starting, later, undefined, new Date(NOW.getTime() + STATUS_HOLD_MS), heldSince),
+    );
     assert.deepEqual(later.calls, ['patch status']);
     const ready = new RecordingWriter();
-    await reconcile('ns/shop', deps(app.object(later.statuses[0]), [aPod(app).ready().build()], ready, undefined, new Date(NOW.getTime() + STATUS_HOLD_MS + 1), heldSince));
+    await reconcile(
+      'ns/shop',
+      deps(
+        app.object(later.statuses[0]),
+        [aPod(app).ready().build()],
+        ready,
+        undefined,
+        new Date(NOW.getTime() + STATUS_HOLD_MS + 1),
+        heldSince,
+      ),
+    );
     assert.deepEqual(ready.calls, ['patch status']);
   });
 
@@ -104,8 +149,15 @@ describe('reconcile', () => {
 
   it('turns a refused create into a Degraded condition and an Event, without retrying a permanent refusal', async () => {
     const w = new RecordingWriter();
-    w.failCreate = new ApiError(403, 'Forbidden', 'pods "shop-x-0" is forbidden: violates PodSecurity "restricted:latest"');
-    await assert.rejects(reconcile('ns/shop', deps(app.object(), [], w)), (err: Error) => err.constructor.name === 'PermanentError');
+    w.failCreate = new ApiError(
+      403,
+      'Forbidden',
+      'pods "shop-x-0" is forbidden: violates PodSecurity "restricted:latest"',
+    );
+    await assert.rejects(
+      reconcile('ns/shop', deps(app.object(), [], w)),
+      (err: Error) => err.constructor.name === 'PermanentError',
+    );
     assert.deepEqual(w.calls.slice(1), ['event Warning FailedCreate', 'patch status']);
     assert.match(w.statuses[0].conditions!.find((c) => c.type === 'Degraded')!.message, /violates PodSecurity/);
   });
@@ -118,7 +170,9 @@ describe('reconcile', () => {
 
   it('ignores Pods it does not control', async () => {
     const stranger = aPod(app).ready().build();
-    stranger.metadata!.ownerReferences = [{ apiVersion: 'v1', kind: 'Other', name: 'x', uid: 'other', controller: true }];
+    stranger.metadata!.ownerReferences = [
+      { apiVersion: 'v1', kind: 'Other', name: 'x', uid: 'other', controller: true },
+    ];
     const w = new RecordingWriter();
     await reconcile('ns/shop', deps(app.object(), [stranger], w));
     assert.ok(w.calls[0].startsWith('create pod'), 'a Pod of its own is created; the stranger is not touched');

@@ -2,16 +2,45 @@ import { strict as assert } from 'node:assert';
 import { canonicalJson, podName, renderPodTemplate, resolveSidecarMode, templateHash } from '../../../src/core/render';
 import { anApp, options } from '../../fixtures';
 
-type C = { name: string; restartPolicy?: string; volumeMounts?: Array<{ name: string; mountPath: string }>; resources?: unknown; securityContext?: unknown; terminationMessagePolicy?: string; command?: string[]; image?: string; env?: Array<{ name: string; value: string }> };
+type C = {
+  name: string;
+  restartPolicy?: string;
+  volumeMounts?: Array<{ name: string; mountPath: string }>;
+  resources?: unknown;
+  securityContext?: unknown;
+  terminationMessagePolicy?: string;
+  command?: string[];
+  image?: string;
+  env?: Array<{ name: string; value: string }>;
+};
 const names = (cs: unknown[] | undefined) => (cs as C[] | undefined)?.map((c) => c.name);
 
 describe('renderPodTemplate', () => {
   const owner = { name: 'shop', namespace: 'ns', uid: 'uid-1' };
 
   const orders: Array<[string, ReturnType<typeof anApp>, string[] | undefined, string[]]> = [
-    ['Native: sidecars after the steps, as init containers', anApp().withStep('a').withStep('b').withSidecar('log').with({ sidecarMode: 'Native' }), ['a', 'b', 'log'], ['web']],
-    ['Native: startBeforeInitSteps puts a sidecar first', anApp().withStep('a').withSidecar('log').withSidecar('proxy', { startBeforeInitSteps: true }).with({ sidecarMode: 'Native' }), ['proxy', 'a', 'log'], ['web']],
-    ['Classic: sidecars beside the app', anApp().withStep('a').withSidecar('log').with({ sidecarMode: 'Classic' }), ['a'], ['web', 'log']],
+    [
+      'Native: sidecars after the steps, as init containers',
+      anApp().withStep('a').withStep('b').withSidecar('log').with({ sidecarMode: 'Native' }),
+      ['a', 'b', 'log'],
+      ['web'],
+    ],
+    [
+      'Native: startBeforeInitSteps puts a sidecar first',
+      anApp()
+        .withStep('a')
+        .withSidecar('log')
+        .withSidecar('proxy', { startBeforeInitSteps: true })
+        .with({ sidecarMode: 'Native' }),
+      ['proxy', 'a', 'log'],
+      ['web'],
+    ],
+    [
+      'Classic: sidecars beside the app',
+      anApp().withStep('a').withSidecar('log').with({ sidecarMode: 'Classic' }),
+      ['a'],
+      ['web', 'log'],
+    ],
     ['Auto on 1.36: Native', anApp().withSidecar('log'), ['log'], ['web']],
     ['no helpers: the app alone', anApp(), undefined, ['web']],
   ];
@@ -25,7 +54,10 @@ describe('renderPodTemplate', () => {
 
   it('marks native sidecars restartPolicy Always, and only them', () => {
     const { pod } = renderPodTemplate(owner, anApp().withStep('a').withSidecar('log').parsed(), options);
-    assert.deepEqual((pod.spec!.initContainers as C[]).map((c) => c.restartPolicy), [undefined, 'Always']);
+    assert.deepEqual(
+      (pod.spec!.initContainers as C[]).map((c) => c.restartPolicy),
+      [undefined, 'Always'],
+    );
   });
 
   it('picks Classic for Auto below Kubernetes 1.29 and when the version is unknown', () => {
@@ -36,25 +68,52 @@ describe('renderPodTemplate', () => {
   });
 
   it('turns a waitFor into an init container on the helper image with its target in the environment', () => {
-    const { pod } = renderPodTemplate(owner, anApp().withWait('db', { tcp: { host: 'database-service', port: 5432 }, timeoutSeconds: 60 }).parsed(), options);
+    const { pod } = renderPodTemplate(
+      owner,
+      anApp()
+        .withWait('db', { tcp: { host: 'database-service', port: 5432 }, timeoutSeconds: 60 })
+        .parsed(),
+      options,
+    );
     const step = (pod.spec!.initContainers as C[])[0];
     assert.equal(step.image, 'busybox:1.36');
     assert.deepEqual(step.command!.slice(0, 2), ['sh', '-c']);
     assert.deepEqual(step.env, [
-      { name: 'WAIT_TARGET', value: 'database-service:5432' }, { name: 'WAIT_TIMEOUT', value: '60' }, { name: 'WAIT_PERIOD', value: '2' },
-      { name: 'WAIT_HOST', value: 'database-service' }, { name: 'WAIT_PORT', value: '5432' },
+      { name: 'WAIT_TARGET', value: 'database-service:5432' },
+      { name: 'WAIT_TIMEOUT', value: '60' },
+      { name: 'WAIT_PERIOD', value: '2' },
+      { name: 'WAIT_HOST', value: 'database-service' },
+      { name: 'WAIT_PORT', value: '5432' },
     ]);
     assert.ok(!('waitFor' in step), 'waitFor is ours, not a Container field');
   });
 
   it('gives init steps FallbackToLogsOnError unless they set a policy', () => {
-    const { pod } = renderPodTemplate(owner, anApp().withStep('a').withStep('b', { terminationMessagePolicy: 'File' }).parsed(), options);
-    assert.deepEqual((pod.spec!.initContainers as C[]).map((c) => c.terminationMessagePolicy), ['FallbackToLogsOnError', 'File']);
+    const { pod } = renderPodTemplate(
+      owner,
+      anApp().withStep('a').withStep('b', { terminationMessagePolicy: 'File' }).parsed(),
+      options,
+    );
+    assert.deepEqual(
+      (pod.spec!.initContainers as C[]).map((c) => c.terminationMessagePolicy),
+      ['FallbackToLogsOnError', 'File'],
+    );
   });
 
   it('applies helperDefaults to helpers that set none, never to the app', () => {
-    const helperDefaults = { resources: { limits: { memory: '64Mi' } }, securityContext: { allowPrivilegeEscalation: false } };
-    const { pod } = renderPodTemplate(owner, anApp().withStep('a').withSidecar('log', { resources: { limits: { memory: '1Gi' } } }).with({ helperDefaults }).parsed(), options);
+    const helperDefaults = {
+      resources: { limits: { memory: '64Mi' } },
+      securityContext: { allowPrivilegeEscalation: false },
+    };
+    const { pod } = renderPodTemplate(
+      owner,
+      anApp()
+        .withStep('a')
+        .withSidecar('log', { resources: { limits: { memory: '1Gi' } } })
+        .with({ helperDefaults })
+        .parsed(),
+      options,
+    );
     const [step, sidecar] = pod.spec!.initContainers as C[];
     assert.deepEqual(step.resources, helperDefaults.resources);
     assert.deepEqual(sidecar.resources, { limits: { memory: '1Gi' } });
@@ -63,7 +122,15 @@ describe('renderPodTemplate', () => {
   });
 
   it('mounts sharedVolumes in every container and adds their emptyDirs', () => {
-    const { pod } = renderPodTemplate(owner, anApp().withStep('a').withSidecar('log').with({ sharedVolumes: [{ name: 'logs', mountPath: '/var/log/nginx' }] }).parsed(), options);
+    const { pod } = renderPodTemplate(
+      owner,
+      anApp()
+        .withStep('a')
+        .withSidecar('log')
+        .with({ sharedVolumes: [{ name: 'logs', mountPath: '/var/log/nginx' }] })
+        .parsed(),
+      options,
+    );
     for (const c of [...(pod.spec!.initContainers as C[]), ...(pod.spec!.containers as C[])]) {
       assert.deepEqual(c.volumeMounts, [{ name: 'logs', mountPath: '/var/log/nginx' }], c.name);
     }
@@ -71,15 +138,52 @@ describe('renderPodTemplate', () => {
   });
 
   it('carries owner reference, labels, the template hash and podTemplate fields', () => {
-    const { pod, hash } = renderPodTemplate(owner, anApp().with({ podTemplate: { metadata: { labels: { team: 'web' } }, spec: { serviceAccountName: 'web', resources: { limits: { cpu: '1' } } } } }).parsed(), options);
-    assert.deepEqual(pod.metadata!.ownerReferences, [{ apiVersion: 'helpers.dev/v1alpha1', kind: 'AppWithHelpers', name: 'shop', uid: 'uid-1', controller: true, blockOwnerDeletion: true }]);
-    assert.deepEqual(pod.metadata!.labels, { team: 'web', 'app.kubernetes.io/managed-by': 'appwithhelpers-operator', 'helpers.dev/app': 'shop', 'helpers.dev/template-hash': hash });
+    const { pod, hash } = renderPodTemplate(
+      owner,
+      anApp()
+        .with({
+          podTemplate: {
+            metadata: { labels: { team: 'web' } },
+            spec: { serviceAccountName: 'web', resources: { limits: { cpu: '1' } } },
+          },
+        })
+        .parsed(),
+      options,
+    );
+    assert.deepEqual(pod.metadata!.ownerReferences, [
+      {
+        apiVersion: 'helpers.dev/v1alpha1',
+        kind: 'AppWithHelpers',
+        name: 'shop',
+        uid: 'uid-1',
+        controller: true,
+        blockOwnerDeletion: true,
+      },
+    ]);
+    assert.deepEqual(pod.metadata!.labels, {
+      team: 'web',
+      'app.kubernetes.io/managed-by': 'appwithhelpers-operator',
+      'helpers.dev/app': 'shop',
+      'helpers.dev/template-hash': hash,
+    });
     assert.equal(pod.spec!.serviceAccountName, 'web');
-    assert.deepEqual((pod.spec as unknown as { resources: unknown }).resources, { limits: { cpu: '1' } }, 'pod-level resources (newer than client-node 0.20) survive');
+    assert.deepEqual(
+      (pod.spec as unknown as { resources: unknown }).resources,
+      { limits: { cpu: '1' } },
+      'pod-level resources (newer than client-node 0.20) survive',
+    );
   });
 
   it('takes containers and volumes only from app, initSteps, sidecars and volumes, never from podTemplate.spec', () => {
-    const podTemplate = { spec: { initContainers: [{ name: 'x', image: 'x' }], ephemeralContainers: [{ name: 'y', image: 'y' }], containers: [], volumes: [{ name: 'v' }], hostname: 'h' } };
+    const podTemplate = {
+      spec: {
+        initContainers: [{ name: 'x', image: 'x' }],
+        ephemeralContainers: [{ name: 'y', image: 'y' }],
+        containers: [],
+        volumes: [{ name: 'v' }],
+        hostname: 'h',
+      },
+    };
     const { pod } = renderPodTemplate(owner, anApp().with({ podTemplate }).parsed(), options);
     assert.deepEqual(pod.spec, { hostname: 'h', containers: [{ name: 'web', image: 'nginx:1.25.3' }] });
   });
@@ -87,7 +191,13 @@ describe('renderPodTemplate', () => {
   it('is deterministic, and its hash changes with the spec', () => {
     const a = renderPodTemplate(owner, anApp().withStep('a').parsed(), options);
     const b = renderPodTemplate(owner, anApp().withStep('a').parsed(), options);
-    const c = renderPodTemplate(owner, anApp().withStep('a', { args: ['x'] }).parsed(), options);
+    const c = renderPodTemplate(
+      owner,
+      anApp()
+        .withStep('a', { args: ['x'] })
+        .parsed(),
+      options,
+    );
     assert.deepEqual(a, b);
     assert.notEqual(a.hash, c.hash);
   });
@@ -95,7 +205,10 @@ describe('renderPodTemplate', () => {
 
 describe('templateHash', () => {
   it('is stable under key order', () => {
-    assert.equal(templateHash({ a: 1, b: { c: [1, { d: 2, e: 3 }] } }), templateHash({ b: { c: [1, { e: 3, d: 2 }] }, a: 1 }));
+    assert.equal(
+      templateHash({ a: 1, b: { c: [1, { d: 2, e: 3 }] } }),
+      templateHash({ b: { c: [1, { e: 3, d: 2 }] }, a: 1 }),
+    );
     assert.equal(canonicalJson({ b: 1, a: undefined, c: 'x' }), '{"b":1,"c":"x"}');
   });
 });

@@ -7,23 +7,64 @@ import { printPod } from '../../../src/status/print-pod';
 import { anApp, aPod, NOW, type AppBuilder } from '../../fixtures';
 
 function status(app: AppBuilder, pods: V1Pod[], extra: Partial<Parameters<typeof deriveStatus>[0]> = {}): AppStatus {
-  return deriveStatus({ generation: 2, parsed: parseSpec(app.spec), pods, hash: app.template().hash, sidecarMode: 'Native', now: NOW, ...extra });
+  return deriveStatus({
+    generation: 2,
+    parsed: parseSpec(app.spec),
+    pods,
+    hash: app.template().hash,
+    sidecarMode: 'Native',
+    now: NOW,
+    ...extra,
+  });
 }
 const cond = (s: AppStatus, type: string) => s.conditions!.find((c) => c.type === type)!;
 const summary = (s: AppStatus) => [s.phase, s.podStatus, s.ready, s.initProgress, s.sidecarsReady].join(' ');
 
 describe('deriveStatus', () => {
-  const app = anApp().withStep('config-initializer').withWait('wait-for-db', { tcp: { host: 'db', port: 5432 } }).withSidecar('monitor');
+  const app = anApp()
+    .withStep('config-initializer')
+    .withWait('wait-for-db', { tcp: { host: 'db', port: 5432 } })
+    .withSidecar('monitor');
 
   const table: Array<[string, V1Pod[], string, string, string]> = [
     // name, pods, "phase podStatus ready init sidecars", Initialized reason, Ready reason
     ['no Pod yet', [], 'Pending Pending 0/1 0/2 0/1', 'PodsPending', 'PodsPending'],
-    ['Pod admitted, nothing ran', [aPod(app).created().build()], 'Initializing Init:0/3 0/1 0/2 0/1', 'InitStepWaiting', 'PodsNotReady'],
-    ['first step running', [aPod(app).initDone(0).build()], 'Initializing Init:0/3 0/1 0/2 0/1', 'InitStepRunning', 'PodsNotReady'],
-    ['second step running', [aPod(app).initDone(1).build()], 'Initializing Init:1/3 0/1 1/2 0/1', 'InitStepRunning', 'PodsNotReady'],
-    ['steps done, sidecar started but not ready', [aPod(app).initDone(2).build()], 'Initializing PodInitializing 0/1 2/2 0/1', 'InitStepsSucceeded', 'PodsNotReady'],
+    [
+      'Pod admitted, nothing ran',
+      [aPod(app).created().build()],
+      'Initializing Init:0/3 0/1 0/2 0/1',
+      'InitStepWaiting',
+      'PodsNotReady',
+    ],
+    [
+      'first step running',
+      [aPod(app).initDone(0).build()],
+      'Initializing Init:0/3 0/1 0/2 0/1',
+      'InitStepRunning',
+      'PodsNotReady',
+    ],
+    [
+      'second step running',
+      [aPod(app).initDone(1).build()],
+      'Initializing Init:1/3 0/1 1/2 0/1',
+      'InitStepRunning',
+      'PodsNotReady',
+    ],
+    [
+      'steps done, sidecar started but not ready',
+      [aPod(app).initDone(2).build()],
+      'Initializing PodInitializing 0/1 2/2 0/1',
+      'InitStepsSucceeded',
+      'PodsNotReady',
+    ],
     ['all ready', [aPod(app).ready().build()], 'Running Running 1/1 2/2 1/1', 'InitStepsSucceeded', 'PodsReady'],
-    ['a step crash-looping', [aPod(app).crashLooping('wait-for-db').build()], 'Degraded Init:CrashLoopBackOff 0/1 1/2 0/1', 'InitStepCrashLooping', 'PodsNotReady'],
+    [
+      'a step crash-looping',
+      [aPod(app).crashLooping('wait-for-db').build()],
+      'Degraded Init:CrashLoopBackOff 0/1 1/2 0/1',
+      'InitStepCrashLooping',
+      'PodsNotReady',
+    ],
   ];
   for (const [name, pods, want, initialized, ready] of table) {
     it(name, () => {
@@ -37,32 +78,81 @@ describe('deriveStatus', () => {
 
   it('says which step runs, in a sentence', () => {
     const s = status(app, [aPod(app).initDone(1).build()]);
-    assert.deepEqual(cond(s, 'Initialized'), { type: 'Initialized', status: 'False', reason: 'InitStepRunning', message: 'step 2/2 wait-for-db running', lastTransitionTime: '2026-11-25T12:00:00Z', observedGeneration: 2 });
-    assert.deepEqual(s.initSteps!.map((st) => `${st.name}:${st.state}`), ['config-initializer:Succeeded', 'wait-for-db:Running']);
+    assert.deepEqual(cond(s, 'Initialized'), {
+      type: 'Initialized',
+      status: 'False',
+      reason: 'InitStepRunning',
+      message: 'step 2/2 wait-for-db running',
+      lastTransitionTime: '2026-11-25T12:00:00Z',
+      observedGeneration: 2,
+    });
+    assert.deepEqual(
+      s.initSteps!.map((st) => `${st.name}:${st.state}`),
+      ['config-initializer:Succeeded', 'wait-for-db:Running'],
+    );
   });
 
   it('reports a crash-looping step with its exit code, restarts and last log lines', () => {
-    const s = status(app, [aPod(app).crashLooping('wait-for-db', 1, 4, 'try 149: db:5432 not answering yet\ngave up: db:5432 did not answer within 300s (150 tries)').build()]);
+    const s = status(app, [
+      aPod(app)
+        .crashLooping(
+          'wait-for-db',
+          1,
+          4,
+          'try 149: db:5432 not answering yet\ngave up: db:5432 did not answer within 300s (150 tries)',
+        )
+        .build(),
+    ]);
     const degraded = cond(s, 'Degraded');
     assert.equal(degraded.status, 'True');
     assert.equal(degraded.reason, 'InitStepCrashLooping');
-    assert.equal(degraded.message, 'step 2/2 wait-for-db keeps failing (exit code 1, 4 restarts): try 149: db:5432 not answering yet | gave up: db:5432 did not answer within 300s (150 tries)');
-    assert.deepEqual(s.initSteps![1], { name: 'wait-for-db', state: 'Failed', restartCount: 4, exitCode: 1, reason: 'CrashLoopBackOff', message: 'try 149: db:5432 not answering yet | gave up: db:5432 did not answer within 300s (150 tries)', startedAt: '2026-11-25T12:00:00Z', finishedAt: '2026-11-25T12:00:00Z' });
+    assert.equal(
+      degraded.message,
+      'step 2/2 wait-for-db keeps failing (exit code 1, 4 restarts): try 149: db:5432 not answering yet | gave up: db:5432 did not answer within 300s (150 tries)',
+    );
+    assert.deepEqual(s.initSteps![1], {
+      name: 'wait-for-db',
+      state: 'Failed',
+      restartCount: 4,
+      exitCode: 1,
+      reason: 'CrashLoopBackOff',
+      message: 'try 149: db:5432 not answering yet | gave up: db:5432 did not answer within 300s (150 tries)',
+      startedAt: '2026-11-25T12:00:00Z',
+      finishedAt: '2026-11-25T12:00:00Z',
+    });
     assert.equal(s.restarts, 4);
   });
 
   it('reports the least advanced Pod and how many Pods are there', () => {
-    const three = anApp().withStep('config-initializer').withWait('wait-for-db', { tcp: { host: 'db', port: 5432 } }).withSidecar('monitor').with({ replicas: 3 });
-    const s = status(three, [aPod(three, 0).ready().build(), aPod(three, 1).initDone(1).build(), aPod(three, 2).initDone(1).build()]);
+    const three = anApp()
+      .withStep('config-initializer')
+      .withWait('wait-for-db', { tcp: { host: 'db', port: 5432 } })
+      .withSidecar('monitor')
+      .with({ replicas: 3 });
+    const s = status(three, [
+      aPod(three, 0).ready().build(),
+      aPod(three, 1).initDone(1).build(),
+      aPod(three, 2).initDone(1).build(),
+    ]);
     assert.equal(summary(s), 'Initializing Init:1/3 1/3 1/2 0/1');
     assert.equal(cond(s, 'Initialized').message, 'step 2/2 wait-for-db running (2 of 3 Pods)');
-    assert.deepEqual(s.pods!.map((p) => `${p.name} ${p.status} ${p.ready}`), [
-      `shop-${three.template().hash.slice(0, 5)}-0 Running 2/2`, `shop-${three.template().hash.slice(0, 5)}-1 Init:1/3 0/2`, `shop-${three.template().hash.slice(0, 5)}-2 Init:1/3 0/2`,
-    ]);
+    assert.deepEqual(
+      s.pods!.map((p) => `${p.name} ${p.status} ${p.ready}`),
+      [
+        `shop-${three.template().hash.slice(0, 5)}-0 Running 2/2`,
+        `shop-${three.template().hash.slice(0, 5)}-1 Init:1/3 0/2`,
+        `shop-${three.template().hash.slice(0, 5)}-2 Init:1/3 0/2`,
+      ],
+    );
   });
 
   it('marks an invalid spec Degraded/InvalidSpec and keeps counting the Pods that run', () => {
-    const s = deriveStatus({ generation: 3, parsed: parseSpec({ app: { name: 'web' } }), pods: [aPod(app).ready().build()], now: NOW });
+    const s = deriveStatus({
+      generation: 3,
+      parsed: parseSpec({ app: { name: 'web' } }),
+      pods: [aPod(app).ready().build()],
+      now: NOW,
+    });
     assert.equal(s.phase, 'Degraded');
     assert.equal(cond(s, 'Degraded').reason, 'InvalidSpec');
     assert.match(cond(s, 'Degraded').message, /Pods are left as they are: spec\.app\.image: /);
@@ -76,7 +166,10 @@ describe('deriveStatus', () => {
 
   it('keeps lastTransitionTime while a condition keeps its status', () => {
     const first = status(app, [aPod(app).initDone(0).build()]);
-    const later = status(app, [aPod(app).initDone(1).build()], { previous: first, now: new Date('2026-11-25T12:05:00Z') });
+    const later = status(app, [aPod(app).initDone(1).build()], {
+      previous: first,
+      now: new Date('2026-11-25T12:05:00Z'),
+    });
     assert.equal(cond(later, 'Initialized').lastTransitionTime, '2026-11-25T12:00:00Z');
     const done = status(app, [aPod(app).ready().build()], { previous: later, now: new Date('2026-11-25T12:06:00Z') });
     assert.equal(cond(done, 'Initialized').lastTransitionTime, '2026-11-25T12:06:00Z');
@@ -90,16 +183,28 @@ describe('deriveStatus', () => {
 
   it('counts Classic sidecars among the containers', () => {
     const classic = anApp().withSidecar('log').with({ sidecarMode: 'Classic' });
-    const s = deriveStatus({ parsed: parseSpec(classic.spec), pods: [aPod(classic).ready().build()], hash: classic.template().hash, sidecarMode: 'Classic', now: NOW });
+    const s = deriveStatus({
+      parsed: parseSpec(classic.spec),
+      pods: [aPod(classic).ready().build()],
+      hash: classic.template().hash,
+      sidecarMode: 'Classic',
+      now: NOW,
+    });
     assert.equal(summary(s), 'Running Running 1/1 0/0 1/1');
   });
 });
 
 describe('slimPod', () => {
-  const app = anApp().withStep('config-initializer').withWait('wait-for-db', { tcp: { host: 'db', port: 5432 } }).withSidecar('monitor');
+  const app = anApp()
+    .withStep('config-initializer')
+    .withWait('wait-for-db', { tcp: { host: 'db', port: 5432 } })
+    .withSidecar('monitor');
   const pods: Array<[string, V1Pod]> = [
-    ['created', aPod(app).created().build()], ['initializing', aPod(app).initDone(1).build()], ['ready', aPod(app).ready().build()],
-    ['crash-looping', aPod(app).crashLooping('wait-for-db').build()], ['terminating', aPod(app).ready().terminating().build()],
+    ['created', aPod(app).created().build()],
+    ['initializing', aPod(app).initDone(1).build()],
+    ['ready', aPod(app).ready().build()],
+    ['crash-looping', aPod(app).crashLooping('wait-for-db').build()],
+    ['terminating', aPod(app).ready().terminating().build()],
   ];
   for (const [name, pod] of pods) {
     it(`keeps everything status and printing read: ${name}`, () => {

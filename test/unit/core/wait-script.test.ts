@@ -10,10 +10,18 @@ function runWait(env: Array<{ name: string; value: string }>, answerOnTry: numbe
   const bin = mkdtempSync(path.join(os.tmpdir(), 'wait-'));
   const counter = path.join(bin, 'tries');
   const stub = `#!/bin/sh\nn=$(cat ${counter} 2>/dev/null || echo 0); n=$((n + 1)); echo $n > ${counter}\necho "$0 $*" >> ${bin}/calls\n[ $n -ge ${answerOnTry} ]\n`;
-  for (const tool of ['nc', 'wget']) { writeFileSync(path.join(bin, tool), stub); chmodSync(path.join(bin, tool), 0o755); }
-  writeFileSync(path.join(bin, 'sleep'), '#!/bin/sh\nexit 0\n'); chmodSync(path.join(bin, 'sleep'), 0o755);
-  writeFileSync(path.join(bin, 'date'), '#!/bin/sh\necho 1764000000\n'); chmodSync(path.join(bin, 'date'), 0o755);
-  const res = spawnSync('sh', ['-c', WAIT_SCRIPT], { env: { PATH: `${bin}:/usr/bin:/bin`, ...Object.fromEntries(env.map((e) => [e.name, e.value])) }, encoding: 'utf8' });
+  for (const tool of ['nc', 'wget']) {
+    writeFileSync(path.join(bin, tool), stub);
+    chmodSync(path.join(bin, tool), 0o755);
+  }
+  writeFileSync(path.join(bin, 'sleep'), '#!/bin/sh\nexit 0\n');
+  chmodSync(path.join(bin, 'sleep'), 0o755);
+  writeFileSync(path.join(bin, 'date'), '#!/bin/sh\necho 1764000000\n');
+  chmodSync(path.join(bin, 'date'), 0o755);
+  const res = spawnSync('sh', ['-c', WAIT_SCRIPT], {
+    env: { PATH: `${bin}:/usr/bin:/bin`, ...Object.fromEntries(env.map((e) => [e.name, e.value])) },
+    encoding: 'utf8',
+  });
   const calls = spawnSync('cat', [path.join(bin, 'calls')], { encoding: 'utf8' }).stdout;
   rmSync(bin, { recursive: true, force: true });
   return { code: res.status, out: res.stdout, calls };
@@ -40,7 +48,10 @@ describe('the waitFor script', () => {
   });
 
   it('never runs what a target contains', () => {
-    const r = runWait(waitEnv({ http: { url: 'http://x/$(touch /tmp/pwned)`id`' }, timeoutSeconds: 300, periodSeconds: 1 }), 1);
+    const r = runWait(
+      waitEnv({ http: { url: 'http://x/$(touch /tmp/pwned)`id`' }, timeoutSeconds: 300, periodSeconds: 1 }),
+      1,
+    );
     assert.equal(r.code, 0);
     assert.match(r.calls, /wget .* http:\/\/x\/\$\(touch \/tmp\/pwned\)`id`/);
   });

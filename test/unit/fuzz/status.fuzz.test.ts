@@ -19,67 +19,133 @@ describe('fuzz: status', () => {
   it('derives a storable, consistent status from any Pods, the same every time, and prints each Pod as kubectl does', function () {
     this.timeout(60_000);
     let podStates = 0;
-    fc.assert(fc.property(world, (w) => {
-      podStates += w.pods.length;
-      w.pods.forEach((pod) => assertPrinted(pod, w.now));
+    fc.assert(
+      fc.property(world, (w) => {
+        podStates += w.pods.length;
+        w.pods.forEach((pod) => assertPrinted(pod, w.now));
 
-      // What reconcile does: parse the stored spec, render, derive.
-      const parsed = parseSpec(w.raw);
-      const template = parsed.ok ? renderPodTemplate({ name: w.name, namespace: 'ns', uid: 'uid-1' }, parsed.spec, w.render) : undefined;
-      const input: StatusInput = {
-        generation: w.generation, parsed, pods: w.pods, hash: template?.hash,
-        sidecarMode: parsed.ok ? resolveSidecarMode(parsed.spec, w.render) : undefined, failure: w.failure, now: w.now,
-      };
-      const status = deriveStatus(input);
+        // What reconcile does: parse the stored spec, render, derive.
+        const parsed = parseSpec(w.raw);
+        const template = parsed.ok
+          ? renderPodTemplate({ name: w.name, namespace: 'ns', uid: 'uid-1' }, parsed.spec, w.render)
+          : undefined;
+        const input: StatusInput = {
+          generation: w.generation,
+          parsed,
+          pods: w.pods,
+          hash: template?.hash,
+          sidecarMode: parsed.ok ? resolveSidecarMode(parsed.spec, w.render) : undefined,
+          failure: w.failure,
+          now: w.now,
+        };
+        const status = deriveStatus(input);
 
-      assert.deepEqual(JSON.parse(JSON.stringify(status)), status, 'plain JSON, so it compares equal to itself read back');
-      const stored = statusSchema.safeParse(status);
-      assert.ok(stored.success, `the status subresource would refuse it: ${stored.success ? '' : stored.error.message}`);
-      const later = new Date(w.now.getTime() + 3_600_000);
-      assert.deepEqual(deriveStatus({ ...input, previous: status, now: later }), status, 'the same world gives the same status, an hour later too: nothing to write');
-      assert.deepEqual(deriveStatus({ ...input, pods: w.pods.map(slimPod) }), status, 'the slim cached Pods tell the same story');
-      const live = w.pods.filter((p) => !isTerminating(p));
-      assert.equal(status.replicas, live.length);
-      assert.equal(status.restarts, live.reduce((n, p) => n + restartsOf(p), 0));
-      assert.ok(status.readyReplicas! >= 0 && status.readyReplicas! <= live.filter(isPodReady).length);
-      const [ready, wanted] = fraction(status.ready);
-      assert.equal(ready, status.readyReplicas);
-      assert.deepEqual((status.pods ?? []).map((p) => p.name), live.map((p) => p.metadata?.name ?? '').sort((a, b) => a.localeCompare(b)));
-      for (const entry of status.pods ?? []) {
-        const printed = printPod(live.find((p) => p.metadata!.name === entry.name)!, w.now);
-        assert.deepEqual([entry.status, entry.ready], [printed.status, printed.ready]);
-      }
-      assertConditions(status, w.generation, w.now, parsed.ok ? CONDITIONS : ['Degraded', 'Ready', 'Progressing']);
+        assert.deepEqual(
+          JSON.parse(JSON.stringify(status)),
+          status,
+          'plain JSON, so it compares equal to itself read back',
+        );
+        const stored = statusSchema.safeParse(status);
+        assert.ok(
+          stored.success,
+          `the status subresource would refuse it: ${stored.success ? '' : stored.error.message}`,
+        );
+        const later = new Date(w.now.getTime() + 3_600_000);
+        assert.deepEqual(
+          deriveStatus({ ...input, previous: status, now: later }),
+          status,
+          'the same world gives the same status, an hour later too: nothing to write',
+        );
+        assert.deepEqual(
+          deriveStatus({ ...input, pods: w.pods.map(slimPod) }),
+          status,
+          'the slim cached Pods tell the same story',
+        );
+        const live = w.pods.filter((p) => !isTerminating(p));
+        assert.equal(status.replicas, live.length);
+        assert.equal(
+          status.restarts,
+          live.reduce((n, p) => n + restartsOf(p), 0),
+        );
+        assert.ok(status.readyReplicas! >= 0 && status.readyReplicas! <= live.filter(isPodReady).length);
+        const [ready, wanted] = fraction(status.ready);
+        assert.equal(ready, status.readyReplicas);
+        assert.deepEqual(
+          (status.pods ?? []).map((p) => p.name),
+          live.map((p) => p.metadata?.name ?? '').sort((a, b) => a.localeCompare(b)),
+        );
+        for (const entry of status.pods ?? []) {
+          const printed = printPod(
+            live.find((p) => p.metadata!.name === entry.name)!,
+            w.now,
+          );
+          assert.deepEqual([entry.status, entry.ready], [printed.status, printed.ready]);
+        }
+        assertConditions(status, w.generation, w.now, parsed.ok ? CONDITIONS : ['Degraded', 'Ready', 'Progressing']);
 
-      if (!parsed.ok) {
-        assert.deepEqual([status.phase, status.podStatus], ['Degraded', 'InvalidSpec']);
-        assert.match(cond(status, 'Degraded').message, /^the spec is invalid, so Pods are left as they are: spec/);
-        return;
-      }
-      const spec = parsed.spec;
-      const steps = spec.initSteps?.length ?? 0;
-      const sidecars = spec.sidecars?.length ?? 0;
-      assert.equal(wanted, spec.replicas);
-      assert.ok(status.updatedReplicas! <= live.length);
-      const [done, allSteps] = fraction(status.initProgress);
-      assert.ok(done <= allSteps && allSteps === steps, `initProgress ${status.initProgress} of ${steps} steps`);
-      const [readySidecars, allSidecars] = fraction(status.sidecarsReady);
-      assert.ok(readySidecars <= allSidecars && allSidecars === sidecars, `sidecarsReady ${status.sidecarsReady} of ${sidecars}`);
-      assert.deepEqual(status.initSteps?.map((s) => s.name), steps ? spec.initSteps!.map((s) => s.name) : undefined);
-      assert.deepEqual(status.sidecars?.map((s) => s.name), sidecars ? spec.sidecars!.map((s) => s.name) : undefined);
-      assert.equal(status.app?.name, spec.app.name);
-      assert.ok(live.length ? live.some((p) => printPod(p, w.now).status === status.podStatus) : status.podStatus === (spec.replicas ? 'Pending' : 'ScaledToZero'),
-        `podStatus ${status.podStatus} is what kubectl prints for none of the Pods`);
+        if (!parsed.ok) {
+          assert.deepEqual([status.phase, status.podStatus], ['Degraded', 'InvalidSpec']);
+          assert.match(cond(status, 'Degraded').message, /^the spec is invalid, so Pods are left as they are: spec/);
+          return;
+        }
+        const spec = parsed.spec;
+        const steps = spec.initSteps?.length ?? 0;
+        const sidecars = spec.sidecars?.length ?? 0;
+        assert.equal(wanted, spec.replicas);
+        assert.ok(status.updatedReplicas! <= live.length);
+        const [done, allSteps] = fraction(status.initProgress);
+        assert.ok(done <= allSteps && allSteps === steps, `initProgress ${status.initProgress} of ${steps} steps`);
+        const [readySidecars, allSidecars] = fraction(status.sidecarsReady);
+        assert.ok(
+          readySidecars <= allSidecars && allSidecars === sidecars,
+          `sidecarsReady ${status.sidecarsReady} of ${sidecars}`,
+        );
+        assert.deepEqual(
+          status.initSteps?.map((s) => s.name),
+          steps ? spec.initSteps!.map((s) => s.name) : undefined,
+        );
+        assert.deepEqual(
+          status.sidecars?.map((s) => s.name),
+          sidecars ? spec.sidecars!.map((s) => s.name) : undefined,
+        );
+        assert.equal(status.app?.name, spec.app.name);
+        assert.ok(
+          live.length
+            ? live.some((p) => printPod(p, w.now).status === status.podStatus)
+            : status.podStatus === (spec.replicas ? 'Pending' : 'ScaledToZero'),
+          `podStatus ${status.podStatus} is what kubectl prints for none of the Pods`,
+        );
 
-      const degraded = cond(status, 'Degraded').status === 'True';
-      if (w.failure) assert.deepEqual([cond(status, 'Degraded').reason, cond(status, 'Degraded').message], [w.failure.reason, w.failure.message]);
-      if (degraded) assert.ok(status.phase === 'Degraded' || status.phase === 'Failed', `phase ${status.phase} with Degraded True`);
-      if (status.phase === 'Degraded') assert.ok(degraded);
-      if (status.phase === 'Running') assert.ok(spec.replicas === 0 || status.readyReplicas! >= spec.replicas);
-      if (cond(status, 'Ready').status === 'True') assert.ok(spec.replicas === 0 || (status.readyReplicas! >= spec.replicas && status.updatedReplicas! >= spec.replicas));
-      if (!steps) assert.deepEqual([cond(status, 'Initialized').status, cond(status, 'Initialized').reason], ['True', 'NoInitSteps']);
-      if (!sidecars) assert.deepEqual([cond(status, 'SidecarsReady').status, cond(status, 'SidecarsReady').reason], ['True', 'NoSidecars']);
-    }), fuzzParams(5_000));
+        const degraded = cond(status, 'Degraded').status === 'True';
+        if (w.failure)
+          assert.deepEqual(
+            [cond(status, 'Degraded').reason, cond(status, 'Degraded').message],
+            [w.failure.reason, w.failure.message],
+          );
+        if (degraded)
+          assert.ok(
+            status.phase === 'Degraded' || status.phase === 'Failed',
+            `phase ${status.phase} with Degraded True`,
+          );
+        if (status.phase === 'Degraded') assert.ok(degraded);
+        if (status.phase === 'Running') assert.ok(spec.replicas === 0 || status.readyReplicas! >= spec.replicas);
+        if (cond(status, 'Ready').status === 'True')
+          assert.ok(
+            spec.replicas === 0 || (status.readyReplicas! >= spec.replicas && status.updatedReplicas! >= spec.replicas),
+          );
+        if (!steps)
+          assert.deepEqual(
+            [cond(status, 'Initialized').status, cond(status, 'Initialized').reason],
+            ['True', 'NoInitSteps'],
+          );
+        if (!sidecars)
+          assert.deepEqual(
+            [cond(status, 'SidecarsReady').status, cond(status, 'SidecarsReady').reason],
+            ['True', 'NoSidecars'],
+          );
+      }),
+      fuzzParams(5_000),
+    );
     if (!process.env.FUZZ_RUNS) assert.ok(podStates >= 10_000, `only ${podStates} Pod states tried`);
   });
 });
@@ -91,7 +157,9 @@ function assertPrinted(pod: V1Pod, now: Date) {
   assert.equal(typeof printed.status, 'string');
   assert.match(printed.restarts, /^\d+( \((\d+[smhdy])+ ago\)| \(<invalid> ago\))?$/);
   const [ready, total] = fraction(printed.ready);
-  const restartable = (pod.spec?.initContainers ?? []).filter((c) => (c as { restartPolicy?: string }).restartPolicy === 'Always').length;
+  const restartable = (pod.spec?.initContainers ?? []).filter(
+    (c) => (c as { restartPolicy?: string }).restartPolicy === 'Always',
+  ).length;
   assert.equal(total, (pod.spec?.containers.length ?? 0) + restartable);
   // The kubelet reports only containers the Pod has; for those, READY is at most all of them.
   const known = new Set([...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])].map((c) => c.name));

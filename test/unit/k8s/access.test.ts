@@ -5,9 +5,16 @@ import { parse } from 'yaml';
 import { describeRight, rightsNeeded, type Right } from '../../../src/k8s/access';
 
 type Rule = { apiGroups: string[]; resources: string[]; verbs: string[] };
-const golden = parse(readFileSync(path.join(__dirname, '../../integration/golden/rbac-rules.yaml'), 'utf8')) as Record<string, Rule[]>;
-const expand = (rules: Rule[]) => rules.flatMap((r) => r.apiGroups.flatMap((g) => r.resources.flatMap((res) => r.verbs.map((v) => `${g}/${res} ${v}`)))).sort();
-const flat = (rights: Right[]) => rights.map((r) => `${r.group}/${r.resource}${r.subresource ? `/${r.subresource}` : ''} ${r.verb}`).sort();
+const golden = parse(readFileSync(path.join(__dirname, '../../integration/golden/rbac-rules.yaml'), 'utf8')) as Record<
+  string,
+  Rule[]
+>;
+const expand = (rules: Rule[]) =>
+  rules
+    .flatMap((r) => r.apiGroups.flatMap((g) => r.resources.flatMap((res) => r.verbs.map((v) => `${g}/${res} ${v}`))))
+    .sort();
+const flat = (rights: Right[]) =>
+  rights.map((r) => `${r.group}/${r.resource}${r.subresource ? `/${r.subresource}` : ''} ${r.verb}`).sort();
 
 describe('the rights the operator checks at start', () => {
   it('are exactly what the chart grants: the ClusterRole, and the leader-election Role', () => {
@@ -25,8 +32,14 @@ describe('the rights the operator checks at start', () => {
 
   const cases: Array<[Right, string]> = [
     [{ group: '', resource: 'pods', verb: 'create', namespace: 'shop' }, 'create pods in namespace shop'],
-    [{ group: 'helpers.dev', resource: 'appwithhelpers', subresource: 'status', verb: 'patch' }, 'patch appwithhelpers/status.helpers.dev in all namespaces'],
-    [{ group: 'coordination.k8s.io', resource: 'leases', verb: 'update', namespace: 'ops' }, 'update leases.coordination.k8s.io in namespace ops'],
+    [
+      { group: 'helpers.dev', resource: 'appwithhelpers', subresource: 'status', verb: 'patch' },
+      'patch appwithhelpers/status.helpers.dev in all namespaces',
+    ],
+    [
+      { group: 'coordination.k8s.io', resource: 'leases', verb: 'update', namespace: 'ops' },
+      'update leases.coordination.k8s.io in namespace ops',
+    ],
   ];
   for (const [right, text] of cases) {
     it(`reads "${text}"`, () => assert.equal(describeRight(right), text));

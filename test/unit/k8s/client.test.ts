@@ -7,7 +7,12 @@ import { anApp, NOW } from '../../fixtures';
 function heldHttp() {
   const sent: string[] = [];
   const waiting: Array<() => void> = [];
-  const http = { request: (method: string, path: string) => { sent.push(`${method} ${path}`); return new Promise<void>((r) => waiting.push(r)); } };
+  const http = {
+    request: (method: string, path: string) => {
+      sent.push(`${method} ${path}`);
+      return new Promise<void>((r) => waiting.push(r));
+    },
+  };
   return { http: http as unknown as KubeHttp, sent, release: () => waiting.splice(0).forEach((r) => r()) };
 }
 

@@ -5,19 +5,31 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { ApiError, KubeHttp } from '../../../src/k8s/http';
 
 /** A local HTTP server standing in for the network, so the client's own behaviour can be timed. */
-async function withServer(fn: (client: (qps: number, burst: number) => KubeHttp, seen: string[]) => Promise<void>): Promise<void> {
+async function withServer(
+  fn: (client: (qps: number, burst: number) => KubeHttp, seen: string[]) => Promise<void>,
+): Promise<void> {
   const seen: string[] = [];
   const server = http.createServer((req, res) => {
     seen.push(req.url!);
-    if (req.url === '/gone') res.writeHead(410).end(JSON.stringify({ reason: 'Expired', message: 'too old resource version' }));
+    if (req.url === '/gone')
+      res.writeHead(410).end(JSON.stringify({ reason: 'Expired', message: 'too old resource version' }));
     else res.writeHead(200, { 'Content-Type': 'application/json' }).end('{}');
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const kc = new KubeConfig();
-  kc.loadFromOptions({ clusters: [{ name: 'c', server: `http://127.0.0.1:${(server.address() as AddressInfo).port}` }], users: [{ name: 'u' }], contexts: [{ name: 'x', cluster: 'c', user: 'u' }], currentContext: 'x' });
+  kc.loadFromOptions({
+    clusters: [{ name: 'c', server: `http://127.0.0.1:${(server.address() as AddressInfo).port}` }],
+    users: [{ name: 'u' }],
+    contexts: [{ name: 'x', cluster: 'c', user: 'u' }],
+    currentContext: 'x',
+  });
   const clients: KubeHttp[] = [];
   try {
-    await fn((qps, burst) => { const c = new KubeHttp(kc, { qps, burst }); clients.push(c); return c; }, seen);
+    await fn((qps, burst) => {
+      const c = new KubeHttp(kc, { qps, burst });
+      clients.push(c);
+      return c;
+    }, seen);
   } finally {
     clients.forEach((c) => c.close());
     server.close();
@@ -25,34 +37,54 @@ async function withServer(fn: (client: (qps: number, burst: number) => KubeHttp,
 }
 
 describe('KubeHttp', () => {
-  it('keeps to QPS after the burst', () => withServer(async (client) => {
-    const c = client(20, 2);
-    const t0 = Date.now();
-    await Promise.all(Array.from({ length: 6 }, (_, i) => c.request('GET', `/r${i}`)));
-    const ms = Date.now() - t0;
-    assert.ok(ms >= 190 && ms < 600, `6 requests at QPS 20, burst 2 took ${ms} ms (want about 200)`);
-  }));
+  it('keeps to QPS after the burst', () =>
+    withServer(async (client) => {
+      const c = client(20, 2);
+      const t0 = Date.now();
+      await Promise.all(Array.from({ length: 6 }, (_, i) => c.request('GET', `/r${i}`)));
+      const ms = Date.now() - t0;
+      assert.ok(ms >= 190 && ms < 600, `6 requests at QPS 20, burst 2 took ${ms} ms (want about 200)`);
+    }));
 
-  it('sends low-priority requests (Events) only when no normal one waits', () => withServer(async (client, seen) => {
-    const c = client(50, 1);
-    await Promise.all([c.request('POST', '/normal-1'), c.request('POST', '/event-1', {}, 'application/json', 'low'), c.request('POST', '/event-2', {}, 'application/json', 'low'), c.request('POST', '/normal-2'), c.request('POST', '/normal-3')]);
-    assert.deepEqual(seen, ['/normal-1', '/normal-2', '/normal-3', '/event-1', '/event-2']);
-  }));
+  it('sends low-priority requests (Events) only when no normal one waits', () =>
+    withServer(async (client, seen) => {
+      const c = client(50, 1);
+      await Promise.all([
+        c.request('POST', '/normal-1'),
+        c.request('POST', '/event-1', {}, 'application/json', 'low'),
+        c.request('POST', '/event-2', {}, 'application/json', 'low'),
+        c.request('POST', '/normal-2'),
+        c.request('POST', '/normal-3'),
+      ]);
+      assert.deepEqual(seen, ['/normal-1', '/normal-2', '/normal-3', '/event-1', '/event-2']);
+    }));
 
-  it('keeps half the burst for normal requests: an Event waits out a burst of work', () => withServer(async (client, seen) => {
-    const c = client(10, 4);
-    const t0 = Date.now();
-    await c.request('POST', '/event-at-rest', {}, 'application/json', 'low');
-    assert.ok(Date.now() - t0 < 50, 'at rest an Event goes at once');
-    await Promise.all([c.request('POST', '/n1'), c.request('POST', '/n2'), c.request('POST', '/n3')]);
-    const t1 = Date.now();
-    await c.request('POST', '/event-after-burst', {}, 'application/json', 'low');
-    const waited = Date.now() - t1;
-    assert.ok(waited >= 150, `after the burst the Event waited ${waited} ms for the bucket to refill past the reserve`);
-    assert.deepEqual(seen, ['/event-at-rest', '/n1', '/n2', '/n3', '/event-after-burst']);
-  }));
+  it('keeps half the burst for normal requests: an Event waits out a burst of work', () =>
+    withServer(async (client, seen) => {
+      const c = client(10, 4);
+      const t0 = Date.now();
+      await c.request('POST', '/event-at-rest', {}, 'application/json', 'low');
+      assert.ok(Date.now() - t0 < 50, 'at rest an Event goes at once');
+      await Promise.all([c.request('POST', '/n1'), c.request('POST', '/n2'), c.request('POST', '/n3')]);
+      const t1 = Date.now();
+      await c.request('POST', '/event-after-burst', {}, 'application/json', 'low');
+      const waited = Date.now() - t1;
+      assert.ok(
+        waited >= 150,
+        `after the burst the Event waited ${waited} ms for the bucket to refill past the reserve`,
+      );
+      assert.deepEqual(seen, ['/event-at-rest', '/n1', '/n2', '/n3', '/event-after-burst']);
+    }));
 
-  it('turns a non-2xx answer into an ApiError that says whether retrying helps', () => withServer(async (client) => {
-    await assert.rejects(client(10, 10).request('GET', '/gone'), (err: ApiError) => err.status === 410 && err.reason === 'Expired' && !err.retryable && /410 too old resource version/.test(err.message));
-  }));
+  it('turns a non-2xx answer into an ApiError that says whether retrying helps', () =>
+    withServer(async (client) => {
+      await assert.rejects(
+        client(10, 10).request('GET', '/gone'),
+        (err: ApiError) =>
+          err.status === 410 &&
+          err.reason === 'Expired' &&
+          !err.retryable &&
+          /410 too old resource version/.test(err.message),
+      );
+    }));
 });

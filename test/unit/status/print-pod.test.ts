@@ -38,10 +38,7 @@ describe('printPod', () => {
           spec: { containers: make(2) },
           status: {
             phase: 'podPhase',
-            containerStatuses: [
-              { ready: true, restartCount: 3, state: { running: {} } },
-              { restartCount: 3 },
-            ],
+            containerStatuses: [{ ready: true, restartCount: 3, state: { running: {} } }, { restartCount: 3 }],
           },
         },
         { ready: '1/2', status: 'podPhase', restarts: '6' },
@@ -148,7 +145,12 @@ describe('printPod', () => {
           status: {
             phase: 'podPhase',
             initContainerStatuses: [
-              { ready: false, restartCount: 3, state: { running: {} }, lastState: { terminated: { finishedAt: ago(10 * s) } } },
+              {
+                ready: false,
+                restartCount: 3,
+                state: { running: {} },
+                lastState: { terminated: { finishedAt: ago(10 * s) } },
+              },
             ],
             containerStatuses: [{ ready: false, restartCount: 0, state: { waiting: {} } }],
           },
@@ -163,7 +165,12 @@ describe('printPod', () => {
           status: {
             phase: 'podPhase',
             initContainerStatuses: [
-              { ready: false, restartCount: 3, state: { running: {} }, lastState: { terminated: { finishedAt: ago(10 * s) } } },
+              {
+                ready: false,
+                restartCount: 3,
+                state: { running: {} },
+                lastState: { terminated: { finishedAt: ago(10 * s) } },
+              },
               { ready: false, state: { waiting: {} } },
             ],
             containerStatuses: [{ ready: false, state: { waiting: {} } }],
@@ -180,7 +187,12 @@ describe('printPod', () => {
             phase: 'podPhase',
             initContainerStatuses: [
               { ready: false, state: { terminated: {} } },
-              { ready: false, restartCount: 3, state: { running: {} }, lastState: { terminated: { finishedAt: ago(10 * s) } } },
+              {
+                ready: false,
+                restartCount: 3,
+                state: { running: {} },
+                lastState: { terminated: { finishedAt: ago(10 * s) } },
+              },
             ],
             containerStatuses: [{ ready: false, state: { waiting: {} } }],
           },
@@ -195,8 +207,18 @@ describe('printPod', () => {
           status: {
             phase: 'podPhase',
             initContainerStatuses: [
-              { ready: false, restartCount: 2, state: { terminated: {} }, lastState: { terminated: { finishedAt: ago(2 * m) } } },
-              { ready: false, restartCount: 3, state: { running: {} }, lastState: { terminated: { finishedAt: ago(10 * s) } } },
+              {
+                ready: false,
+                restartCount: 2,
+                state: { terminated: {} },
+                lastState: { terminated: { finishedAt: ago(2 * m) } },
+              },
+              {
+                ready: false,
+                restartCount: 3,
+                state: { running: {} },
+                lastState: { terminated: { finishedAt: ago(10 * s) } },
+              },
             ],
             containerStatuses: [{ ready: false, state: { waiting: {} } }],
           },
@@ -211,10 +233,20 @@ describe('printPod', () => {
           status: {
             phase: 'Running',
             initContainerStatuses: [
-              { ready: false, restartCount: 2, state: { terminated: {} }, lastState: { terminated: { finishedAt: ago(2 * m) } } },
+              {
+                ready: false,
+                restartCount: 2,
+                state: { terminated: {} },
+                lastState: { terminated: { finishedAt: ago(2 * m) } },
+              },
             ],
             containerStatuses: [
-              { ready: false, restartCount: 4, state: { running: {} }, lastState: { terminated: { finishedAt: ago(20 * s) } } },
+              {
+                ready: false,
+                restartCount: 4,
+                state: { running: {} },
+                lastState: { terminated: { finishedAt: ago(20 * s) } },
+              },
             ],
           },
         },
@@ -228,7 +260,12 @@ describe('printPod', () => {
           status: {
             phase: 'Running',
             containerStatuses: [
-              { ready: true, restartCount: 3, state: { running: {} }, lastState: { terminated: { finishedAt: ago(5 * d) } } },
+              {
+                ready: true,
+                restartCount: 3,
+                state: { running: {} },
+                lastState: { terminated: { finishedAt: ago(5 * d) } },
+              },
             ],
           },
         },
@@ -243,7 +280,12 @@ describe('printPod', () => {
             phase: 'Running',
             containerStatuses: [
               { ready: true, restartCount: 0, state: { running: {} } },
-              { ready: true, restartCount: 3, state: { running: {} }, lastState: { terminated: { finishedAt: ago(10 * d) } } },
+              {
+                ready: true,
+                restartCount: 3,
+                state: { running: {} },
+                lastState: { terminated: { finishedAt: ago(10 * d) } },
+              },
             ],
           },
         },
@@ -257,8 +299,18 @@ describe('printPod', () => {
           status: {
             phase: 'Running',
             containerStatuses: [
-              { ready: true, restartCount: 6, state: { running: {} }, lastState: { terminated: { finishedAt: ago(5 * d) } } },
-              { ready: true, restartCount: 3, state: { running: {} }, lastState: { terminated: { finishedAt: ago(20 * d) } } },
+              {
+                ready: true,
+                restartCount: 6,
+                state: { running: {} },
+                lastState: { terminated: { finishedAt: ago(5 * d) } },
+              },
+              {
+                ready: true,
+                restartCount: 3,
+                state: { running: {} },
+                lastState: { terminated: { finishedAt: ago(20 * d) } },
+              },
             ],
           },
         },
@@ -341,7 +393,11 @@ describe('printPod', () => {
           status: {
             phase: 'Failed',
             containerStatuses: [
-              { ready: false, state: { terminated: { finishedAt: now, exitCode: 1, reason: 'podCrash' } }, lastState: {} },
+              {
+                ready: false,
+                state: { terminated: { finishedAt: now, exitCode: 1, reason: 'podCrash' } },
+                lastState: {},
+              },
               { ready: true, state: { running: { startedAt: now } }, lastState: {} },
             ],
           },
@@ -357,7 +413,11 @@ describe('printPod', () => {
             phase: 'Failed',
             containerStatuses: [
               { ready: true, state: { running: { startedAt: now } }, lastState: {} },
-              { ready: false, state: { terminated: { finishedAt: now, exitCode: 1, reason: 'podCrash' } }, lastState: {} },
+              {
+                ready: false,
+                state: { terminated: { finishedAt: now, exitCode: 1, reason: 'podCrash' } },
+                lastState: {},
+              },
             ],
           },
         },
@@ -372,7 +432,11 @@ describe('printPod', () => {
             phase: 'Failed',
             containerStatuses: [
               { ready: true, state: { running: { startedAt: now } }, lastState: {} },
-              { ready: true, state: { terminated: { finishedAt: now, exitCode: 1, reason: 'podCrash' } }, lastState: {} },
+              {
+                ready: true,
+                state: { terminated: { finishedAt: now, exitCode: 1, reason: 'podCrash' } },
+                lastState: {},
+              },
               { ready: true, state: { terminated: { finishedAt: now, exitCode: 0 } }, lastState: {} },
             ],
           },
@@ -388,7 +452,11 @@ describe('printPod', () => {
             phase: 'Failed',
             containerStatuses: [
               { ready: false, state: { running: { startedAt: now } }, lastState: {} },
-              { ready: false, state: { terminated: { finishedAt: now, exitCode: 1, reason: 'podCrash' } }, lastState: {} },
+              {
+                ready: false,
+                state: { terminated: { finishedAt: now, exitCode: 1, reason: 'podCrash' } },
+                lastState: {},
+              },
               { ready: false, state: { terminated: { finishedAt: now, exitCode: 0 } }, lastState: {} },
             ],
           },
@@ -471,7 +539,12 @@ describe('printPod', () => {
               { name: 'restartable-init-2', ready: false, state: { running: {} }, started: true },
             ],
             containerStatuses: [
-              { ready: true, restartCount: 4, state: { running: {} }, lastState: { terminated: { finishedAt: ago(20 * s) } } },
+              {
+                ready: true,
+                restartCount: 4,
+                state: { running: {} },
+                lastState: { terminated: { finishedAt: ago(20 * s) } },
+              },
             ],
             conditions: [{ type: 'Initialized', status: 'True' }],
           },
@@ -494,7 +567,12 @@ describe('printPod', () => {
                 started: false,
                 lastState: { terminated: { finishedAt: ago(10 * s) } },
               },
-              { name: 'restartable-init-2', ready: false, state: { terminated: { reason: 'Error', exitCode: 137 } }, started: false },
+              {
+                name: 'restartable-init-2',
+                ready: false,
+                state: { terminated: { reason: 'Error', exitCode: 137 } },
+                started: false,
+              },
             ],
             containerStatuses: [
               {
