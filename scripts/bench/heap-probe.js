@@ -6,8 +6,8 @@ const v8 = require('node:v8');
 const path = require('node:path');
 let n = 0;
 process.on('SIGUSR2', () => {
-  global.gc();
-  global.gc();
+  globalThis.gc();
+  globalThis.gc();
   const m = process.memoryUsage();
   const dir = process.env.HEAP_SNAPSHOT_DIR;
   const snapshot = dir

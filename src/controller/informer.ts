@@ -136,7 +136,7 @@ export class Informer<T extends Meta> {
   private async relist(): Promise<void> {
     const seen = new Map<Key, T>();
     let cont = '';
-    let rv = '';
+    let rv: string;
     do {
       const page = await this.o.http.request<{ metadata: { resourceVersion: string; continue?: string }; items: T[] }>(
         'GET',

@@ -100,6 +100,7 @@ export async function checkAccess(http: KubeHttp, rights: Right[]): Promise<void
     if (err instanceof ApiError && err.status === 401) {
       throw new Error(
         "the API server refused the kubeconfig's credentials (401 Unauthorized): check its token or client certificate",
+        { cause: err },
       );
     }
     if (err instanceof ApiError && err.status === 403) return;

@@ -19,7 +19,9 @@ function openssl(dir: string, ...args: string[]): void {
     execFileSync('openssl', args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
   } catch (err) {
     const stderr = (err as { stderr?: Buffer }).stderr?.toString() ?? '';
-    throw new Error(`openssl ${args[0]} failed: ${stderr.trim() || (err as Error).message}. Is openssl installed?`);
+    throw new Error(`openssl ${args[0]} failed: ${stderr.trim() || (err as Error).message}. Is openssl installed?`, {
+      cause: err,
+    });
   }
 }
 

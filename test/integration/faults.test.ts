@@ -114,7 +114,7 @@ describe('faults: the operator loses nothing, duplicates nothing and never crash
     const first = operator('first', ns, ['--probe-port=0']);
     await first.waitFor('caches synced');
     const creating = createSlowly(ns, names);
-    let podsAtKill = 0;
+    let podsAtKill: number;
     while ((podsAtKill = (await managedPods(http, ns)).length) < total / 3) await sleep(100);
     first.kill('SIGKILL');
     await first.exited;
@@ -278,7 +278,7 @@ describe('faults: the operator loses nothing, duplicates nothing and never crash
     const b = operator('b', ns, [...lease, '--identity=b']);
     await b.waitFor('waiting for the leader Lease');
     const creating = createSlowly(ns, names);
-    let podsAtKill = 0;
+    let podsAtKill: number;
     while ((podsAtKill = (await managedPods(http, ns)).length) < total / 3) await sleep(100);
     a.kill('SIGKILL');
     const killedAt = Date.now();

@@ -60,8 +60,18 @@ interface Item {
     generation?: number;
     labels?: Record<string, string>;
   };
-  status?: Record<string, any>;
-} // eslint-disable-line @typescript-eslint/no-explicit-any
+  status?: ItemStatus;
+}
+
+/** The parts of an AppWithHelpers' or a Pod's status these tests read. */
+interface ItemStatus {
+  phase?: string;
+  podStatus?: string;
+  conditions?: Array<{ type: string; status: string; reason?: string; message?: string }>;
+  initContainerStatuses?: Array<{ name: string; restartCount: number }>;
+  containerStatuses?: Array<{ name: string; restartCount: number }>;
+  [field: string]: unknown;
+}
 
 /** What must not change about the neighbours: their objects and their Pods. */
 async function snapshot(): Promise<{ apps: Record<string, unknown>; pods: Record<string, unknown> }> {
@@ -73,21 +83,20 @@ async function snapshot(): Promise<{ apps: Record<string, unknown>; pods: Record
   ]);
   const pods = (
     JSON.parse(await testCluster().kubectl(['get', 'pods', '-n', ns, '-o', 'json'])).items as Array<
-      Item & { status: any }
+      Item & { status: ItemStatus }
     >
-  ) // eslint-disable-line @typescript-eslint/no-explicit-any
-    .map((p) => [
-      p.metadata.name,
-      {
-        uid: p.metadata.uid,
-        app: p.metadata.labels?.['helpers.dev/app'],
-        resourceVersion: p.metadata.resourceVersion,
-        ready: p.status.conditions?.find((c: { type: string }) => c.type === 'Ready')?.status,
-        restarts: [...(p.status.initContainerStatuses ?? []), ...(p.status.containerStatuses ?? [])].map(
-          (c: { name: string; restartCount: number }) => `${c.name}=${c.restartCount}`,
-        ),
-      },
-    ]);
+  ).map((p) => [
+    p.metadata.name,
+    {
+      uid: p.metadata.uid,
+      app: p.metadata.labels?.['helpers.dev/app'],
+      resourceVersion: p.metadata.resourceVersion,
+      ready: p.status.conditions?.find((c: { type: string }) => c.type === 'Ready')?.status,
+      restarts: [...(p.status.initContainerStatuses ?? []), ...(p.status.containerStatuses ?? [])].map(
+        (c: { name: string; restartCount: number }) => `${c.name}=${c.restartCount}`,
+      ),
+    },
+  ]);
   return { apps: Object.fromEntries(apps), pods: Object.fromEntries(pods) };
 }
 
@@ -237,7 +246,7 @@ describe('1,000 invalid AppWithHelpers applied with kubectl (R6)', function () {
           degraded.reason === 'InvalidSpec' &&
           s.observedGeneration === byName.get(name)!.metadata.generation
         ) {
-          marked.set(name, degraded.message);
+          marked.set(name, degraded.message ?? '');
           return false;
         }
         return true;

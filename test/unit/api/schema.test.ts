@@ -1,3 +1,4 @@
+import { parse } from 'yaml';
 import { strict as assert } from 'node:assert';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
@@ -306,7 +307,6 @@ describe('the CRD in crds/', () => {
   }
 
   it('stays small enough for client-side kubectl apply (256 KiB annotation)', () => {
-    const { parse } = require('yaml') as typeof import('yaml');
     const size = JSON.stringify(parse(renderCrdYaml())).length;
     assert.ok(size < 200 * 1024, `CRD is ${size} bytes as JSON`);
   });
