@@ -559,6 +559,18 @@ export const MUTATIONS: Mutation[] = [
     s.initSteps[i].waitFor.tcp.host = '';
     return [`spec.initSteps[${i}].waitFor.tcp.host`];
   }),
+  m('waitFor.tcp.host a URL', (s, r) => {
+    const i = tcpStep(s, r);
+    if (i === undefined) return undefined;
+    s.initSteps[i].waitFor.tcp.host = 'tcp://db:5432';
+    return [`spec.initSteps[${i}].waitFor.tcp.host`];
+  }),
+  m('waitFor.tcp.host with a space', (s, r) => {
+    const i = tcpStep(s, r);
+    if (i === undefined) return undefined;
+    s.initSteps[i].waitFor.tcp.host = 'db; reboot';
+    return [`spec.initSteps[${i}].waitFor.tcp.host`];
+  }),
   m('waitFor.tcp.host missing', (s, r) => {
     const i = tcpStep(s, r);
     if (i === undefined) return undefined;

@@ -66,6 +66,10 @@ const image = z
   .refine((v) => v === v.trim(), 'must not have leading or trailing whitespace');
 
 /** The core/v1 Container fields the operator reads; every other field passes through untouched. */
+/** A DNS name (RFC 1123, any case) or an IPv4 or IPv6 address: what busybox nc can connect to. */
+const TCP_HOST =
+  /^([A-Za-z0-9]([-A-Za-z0-9]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([-A-Za-z0-9]{0,61}[A-Za-z0-9])?)*|((25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])\.){3}(25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])|[0-9A-Fa-f]*:[0-9A-Fa-f:.]*)$/;
+
 const containerFields = {
   name: dnsLabel,
   image: image.optional(),
@@ -95,7 +99,12 @@ export const waitForSchema = z
   .object({
     tcp: z
       .object({
-        host: z.string().min(1).max(253).describe('Host name or IP address to connect to, e.g. a Service name.'),
+        host: z
+          .string()
+          .min(1)
+          .max(253)
+          .regex(TCP_HOST, 'must be a DNS name (a Service name such as db or db.shop.svc) or an IP address')
+          .describe('Host name or IP address to connect to, e.g. a Service name.'),
         port: z.number().int().min(1).max(65535).describe('TCP port, 1-65535.'),
       })
       .optional()
@@ -106,10 +115,12 @@ export const waitForSchema = z
           .string()
           .max(2048)
           .regex(/^https?:\/\/[^\s]+$/, 'must be an http:// or https:// URL')
-          .describe('URL to GET; any 2xx or 3xx answer counts.'),
+          .describe(
+            'URL to GET. A 2xx answer counts; a redirect is followed and the answer at its end decides. Each failed try prints why (the HTTP status, a refused connection, a TLS error).',
+          ),
       })
       .optional()
-      .describe('Wait until an HTTP GET of url answers 2xx or 3xx.'),
+      .describe('Wait until an HTTP GET of url answers 2xx (after following redirects).'),
     timeoutSeconds: z
       .number()
       .int()

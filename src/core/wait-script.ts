@@ -1,31 +1,45 @@
 import type { WaitFor } from '../api/schema';
 
 /**
- * The script a waitFor step runs on the helper image (busybox: sh, nc, wget, date). It reads its
- * target from the environment, never from text pasted into the script, so no value a user writes
- * can change what the shell runs. One line per try; on timeout a line a person can act on,
- * which FallbackToLogsOnError turns into the step's termination message.
+ * The script a waitFor step runs on the helper image. It needs only busybox's sh, nc, wget,
+ * timeout, date and sleep, and none of the options busybox builds differ on: Debian's build has
+ * no `nc -z` and crashes on `wget -T`, so each try is capped by the `timeout` applet instead, at
+ * the time left, and the step ends within a second of timeoutSeconds. The target comes from the
+ * environment, never from text pasted into the script, so no value a user writes can change what
+ * the shell runs. One line per try with the tool's own last error line (a DNS failure, a refused
+ * connection, an HTTP status); on timeout a line a person can act on, which
+ * FallbackToLogsOnError turns into the step's termination message.
+ *
+ * Changing this script does not roll running Pods: the template hash covers the spec as written,
+ * so a new script reaches a Pod when it is replaced for another reason or restarted on request.
  */
 export const WAIT_SCRIPT = `
-start=$(date +%s); try=0
+start=$(date +%s); try=0; why=""
 while :; do
+  left=$((WAIT_TIMEOUT - ($(date +%s) - start)))
+  if [ "$try" -gt 0 ] && [ "$left" -le 0 ]; then
+    echo "gave up: $WAIT_TARGET did not answer within \${WAIT_TIMEOUT}s ($try tries; last: $why)"
+    exit 1
+  fi
   try=$((try + 1))
+  cap=$WAIT_PERIOD; [ "$left" -lt "$cap" ] && cap=$left; [ "$cap" -lt 1 ] && cap=1
   if [ -n "$WAIT_URL" ]; then
-    wget -q -T "$WAIT_PERIOD" -O /dev/null "$WAIT_URL" 2>/dev/null && ok=1 || ok=0
+    out=$(timeout "$cap" wget -q -O /dev/null "$WAIT_URL" 2>&1); rc=$?
   else
-    nc -z -w "$WAIT_PERIOD" "$WAIT_HOST" "$WAIT_PORT" </dev/null 2>/dev/null && ok=1 || ok=0
+    out=$(timeout "$cap" nc -w "$cap" "$WAIT_HOST" "$WAIT_PORT" </dev/null 2>&1 >/dev/null); rc=$?
   fi
   elapsed=$(( $(date +%s) - start ))
-  if [ "$ok" = 1 ]; then
+  if [ "$rc" = 0 ]; then
     echo "$WAIT_TARGET answered after $try tries (\${elapsed}s)"
     exit 0
   fi
-  if [ "$elapsed" -ge "$WAIT_TIMEOUT" ]; then
-    echo "gave up: $WAIT_TARGET did not answer within \${WAIT_TIMEOUT}s ($try tries)"
-    exit 1
-  fi
-  echo "try $try: $WAIT_TARGET not answering yet (\${elapsed}s of \${WAIT_TIMEOUT}s)"
-  sleep "$WAIT_PERIOD"
+  case "$rc" in
+    124|143) why="no answer within \${cap}s" ;;
+    *) why=$(printf '%s\\n' "$out" | tail -n 1); [ -n "$why" ] || why="exit code $rc" ;;
+  esac
+  echo "try $try: $WAIT_TARGET not answering yet (\${elapsed}s of \${WAIT_TIMEOUT}s): $why"
+  pause=$((WAIT_TIMEOUT - elapsed)); [ "$pause" -gt "$WAIT_PERIOD" ] && pause=$WAIT_PERIOD
+  [ "$pause" -gt 0 ] && sleep "$pause"
 done
 `.trim();
 

@@ -1,58 +1,125 @@
 import { strict as assert } from 'node:assert';
-import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import * as http from 'node:http';
+import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import type { AddressInfo } from 'node:net';
 import { WAIT_SCRIPT, waitEnv } from '../../../src/core/wait-script';
+import type { WaitFor } from '../../../src/api/schema';
 
-/** Runs the real script with sh, with `nc`, `wget`, `sleep` and `date` (a clock that stands still) replaced by stubs on PATH. */
-function runWait(env: Array<{ name: string; value: string }>, answerOnTry: number) {
+/**
+ * The script runs on a real busybox (Debian's static build: no `nc -z`, and `wget -T` crashes),
+ * with nothing else on PATH, against servers on loopback: what a waitFor step does in a Pod.
+ */
+const BUSYBOX = ['/bin/busybox', '/usr/bin/busybox'].find(existsSync);
+
+async function runWait(w: WaitFor): Promise<{ code: number | null; out: string; seconds: number }> {
+  if (!BUSYBOX) throw new Error('busybox is not installed: run test/tools/install-packages.sh (Debian busybox-static)');
   const bin = mkdtempSync(path.join(os.tmpdir(), 'wait-'));
-  const counter = path.join(bin, 'tries');
-  const stub = `#!/bin/sh\nn=$(cat ${counter} 2>/dev/null || echo 0); n=$((n + 1)); echo $n > ${counter}\necho "$0 $*" >> ${bin}/calls\n[ $n -ge ${answerOnTry} ]\n`;
-  for (const tool of ['nc', 'wget']) {
-    writeFileSync(path.join(bin, tool), stub);
-    chmodSync(path.join(bin, tool), 0o755);
-  }
-  writeFileSync(path.join(bin, 'sleep'), '#!/bin/sh\nexit 0\n');
-  chmodSync(path.join(bin, 'sleep'), 0o755);
-  writeFileSync(path.join(bin, 'date'), '#!/bin/sh\necho 1764000000\n');
-  chmodSync(path.join(bin, 'date'), 0o755);
-  const res = spawnSync('sh', ['-c', WAIT_SCRIPT], {
-    env: { PATH: `${bin}:/usr/bin:/bin`, ...Object.fromEntries(env.map((e) => [e.name, e.value])) },
-    encoding: 'utf8',
+  for (const applet of ['sh', 'nc', 'wget', 'timeout', 'date', 'sleep', 'tail'])
+    symlinkSync(BUSYBOX, path.join(bin, applet));
+  const t0 = Date.now();
+  const child = spawn(path.join(bin, 'sh'), ['-c', WAIT_SCRIPT], {
+    env: { PATH: bin, ...Object.fromEntries(waitEnv(w).map((e) => [e.name, e.value])) },
   });
-  const calls = spawnSync('cat', [path.join(bin, 'calls')], { encoding: 'utf8' }).stdout;
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
   rmSync(bin, { recursive: true, force: true });
-  return { code: res.status, out: res.stdout, calls };
+  return { code, out, seconds: (Date.now() - t0) / 1000 };
 }
 
-describe('the waitFor script', () => {
-  it('checks a TCP target with nc until it answers, one line per try', () => {
-    const r = runWait(waitEnv({ tcp: { host: 'db', port: 5432 }, timeoutSeconds: 300, periodSeconds: 2 }), 3);
-    assert.equal(r.code, 0);
-    assert.match(r.out, /^try 1: db:5432 not answering yet \(0s of 300s\)\ntry 2: .*\ndb:5432 answered after 3 tries/);
-    assert.match(r.calls, /nc -z -w 2 db 5432/);
+const listen = (server: net.Server, port = 0) =>
+  new Promise<number>((resolve) =>
+    server.listen(port, '127.0.0.1', () => resolve((server.address() as AddressInfo).port)),
+  );
+const close = (server: net.Server) => new Promise((resolve) => server.close(resolve));
+
+describe('the waitFor script, on a real busybox', function () {
+  this.timeout(30_000);
+
+  it('waits for a TCP port that opens later, printing why each try failed', async () => {
+    const probe = net.createServer();
+    const port = await listen(probe);
+    await close(probe); // a free port, closed for now
+    const later = net.createServer((s) => s.end());
+    const opening = setTimeout(() => void listen(later, port), 2500);
+    const r = await runWait({ tcp: { host: '127.0.0.1', port }, timeoutSeconds: 30, periodSeconds: 1 });
+    clearTimeout(opening);
+    await close(later);
+    assert.equal(r.code, 0, r.out);
+    assert.match(r.out, /^try 1: 127\.0\.0\.1:\d+ not answering yet \(\d+s of 30s\): nc: .*Connection refused$/m);
+    assert.match(r.out, /127\.0\.0\.1:\d+ answered after \d+ tries/);
   });
 
-  it('checks an HTTP target with wget', () => {
-    const r = runWait(waitEnv({ http: { url: 'http://api:8080/healthz' }, timeoutSeconds: 300, periodSeconds: 1 }), 1);
-    assert.equal(r.code, 0);
-    assert.match(r.calls, /wget -q -T 1 -O \/dev\/null http:\/\/api:8080\/healthz/);
+  it('takes a server that accepts and stays silent (a database) as answering', async () => {
+    const silent = net.createServer(() => {});
+    const port = await listen(silent);
+    const r = await runWait({ tcp: { host: '127.0.0.1', port }, timeoutSeconds: 10, periodSeconds: 2 });
+    silent.close();
+    assert.equal(r.code, 0, r.out);
+    assert.match(r.out, /answered after 1 tries/);
   });
 
-  it('gives up after timeoutSeconds with a line that says so, and exits non-zero', () => {
-    const r = runWait(waitEnv({ tcp: { host: 'db', port: 5432 }, timeoutSeconds: 0, periodSeconds: 1 }), 99);
-    assert.equal(r.code, 1);
-    assert.match(r.out, /gave up: db:5432 did not answer within 0s \(1 tries\)\n$/);
+  describe('http', () => {
+    let server: http.Server;
+    let base: string;
+    let calls = 0;
+    before(async () => {
+      server = http.createServer((req, res) => {
+        calls++;
+        if (req.url === '/hang') return; // accepts, never answers
+        if (req.url === '/moved') return res.writeHead(302, { location: '/ready' }).end();
+        if (req.url === '/ready' && calls > 2) return res.writeHead(200).end('ok');
+        res.writeHead(503).end('starting');
+      });
+      base = `http://127.0.0.1:${await listen(server)}`;
+    });
+    after(() => {
+      server.closeAllConnections();
+      server.close();
+    });
+
+    it('waits for a 2xx, printing the HTTP status of each failed try', async () => {
+      calls = 0;
+      const r = await runWait({ http: { url: `${base}/ready` }, timeoutSeconds: 30, periodSeconds: 1 });
+      assert.equal(r.code, 0, r.out);
+      assert.match(r.out, /try 1: .* not answering yet .*: wget: server returned error: HTTP\/1\.1 503/);
+    });
+
+    it('follows a redirect: the answer at its end decides', async () => {
+      calls = 10;
+      const r = await runWait({ http: { url: `${base}/moved` }, timeoutSeconds: 10, periodSeconds: 1 });
+      assert.equal(r.code, 0, r.out);
+    });
+
+    it('gives up at timeoutSeconds even when each try hangs, saying so', async () => {
+      const r = await runWait({ http: { url: `${base}/hang` }, timeoutSeconds: 3, periodSeconds: 2 });
+      assert.equal(r.code, 1, r.out);
+      assert.match(
+        r.out,
+        /gave up: http:\/\/127\.0\.0\.1:\d+\/hang did not answer within 3s \(\d tries; last: no answer within [12]s\)\n$/,
+      );
+      // A try is capped at the time left: the step ends about when it should, not a period or two late.
+      assert.ok(r.seconds < 3 + 1.9, `took ${r.seconds}s for a 3s timeout`);
+    });
+
+    it('never runs what a target contains', async () => {
+      const marker = path.join(os.tmpdir(), `pwned-${process.pid}`);
+      const r = await runWait({
+        http: { url: `${base}/x$(touch ${marker})\`touch ${marker}\`` },
+        timeoutSeconds: 1,
+        periodSeconds: 1,
+      });
+      assert.equal(r.code, 1);
+      assert.ok(!existsSync(marker), 'the URL was run as shell');
+    });
   });
 
-  it('never runs what a target contains', () => {
-    const r = runWait(
-      waitEnv({ http: { url: 'http://x/$(touch /tmp/pwned)`id`' }, timeoutSeconds: 300, periodSeconds: 1 }),
-      1,
-    );
-    assert.equal(r.code, 0);
-    assert.match(r.calls, /wget .* http:\/\/x\/\$\(touch \/tmp\/pwned\)`id`/);
+  it('uses none of the options busybox builds differ on', () => {
+    assert.doesNotMatch(WAIT_SCRIPT, /nc[^\n]* -z|wget[^\n]* -T/);
   });
 });
