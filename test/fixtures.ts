@@ -40,7 +40,7 @@ export class AppBuilder {
     };
   }
   template() {
-    return renderPodTemplate({ name: 'shop', namespace: 'ns', uid: 'uid-1' }, this.parsed(), options);
+    return renderPodTemplate({ name: 'shop', namespace: 'ns', uid: 'uid-1' }, this.parsed(), options, this.spec);
   }
 }
 

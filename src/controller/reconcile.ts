@@ -72,7 +72,7 @@ export async function reconcile(key: string, d: ReconcileDeps): Promise<Outcome>
   const takenNames = named.filter((p) => !isControlledBy(p, app.metadata.uid)).map((p) => p.metadata!.name!);
   const mode = parsed.ok ? resolveSidecarMode(parsed.spec, d.render) : undefined;
   const owner = { name: app.metadata.name, namespace: app.metadata.namespace, uid: app.metadata.uid };
-  const template = parsed.ok ? renderPodTemplate(owner, parsed.spec, d.render) : undefined;
+  const template = parsed.ok ? renderPodTemplate(owner, parsed.spec, d.render, app.spec) : undefined;
 
   let failure: { reason: string; message: string; permanent: boolean } | undefined;
   let wrote = false;

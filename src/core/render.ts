@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import type { V1Pod } from '@kubernetes/client-node';
 import {
   ANNOTATION_SIDECARS,
@@ -11,6 +10,7 @@ import {
   MANAGER,
 } from '../api/constants';
 import type { AppSpec, InitStep, Sidecar } from '../api/schema';
+import { specTemplateHash } from './template-hash';
 import { WAIT_SCRIPT, waitEnv } from './wait-script';
 
 export interface RenderOptions {
@@ -18,6 +18,8 @@ export interface RenderOptions {
   helperImage: string;
   /** The API server's version, for sidecarMode Auto; undefined means unknown (then Classic). */
   serverVersion?: { major: number; minor: number };
+  /** The waitFor script (default WAIT_SCRIPT); another one stands for another operator version in tests. */
+  waitScript?: string;
 }
 
 /** The owner a Pod is rendered for. */
@@ -38,9 +40,15 @@ export function resolveSidecarMode(spec: AppSpec, options: RenderOptions): 'Nati
 
 /**
  * renderPodTemplate builds the Pod every replica runs, without its name: deterministic for the
- * same inputs, with a template hash over everything that makes the Pod what it is.
+ * same inputs. Its template hash covers the Pod-shaping fields of `written`, the spec as stored
+ * (see template-hash.ts), not the rendering: the same spec keeps its Pods across operator versions.
  */
-export function renderPodTemplate(owner: Owner, spec: AppSpec, options: RenderOptions): { pod: V1Pod; hash: string } {
+export function renderPodTemplate(
+  owner: Owner,
+  spec: AppSpec,
+  options: RenderOptions,
+  written: unknown = spec,
+): { pod: V1Pod; hash: string } {
   const mode = resolveSidecarMode(spec, options);
   const shared = spec.sharedVolumes ?? [];
   const withShared = (c: Obj): Obj => {
@@ -99,7 +107,7 @@ export function renderPodTemplate(owner: Owner, spec: AppSpec, options: RenderOp
     ...(spec.podTemplate?.metadata?.annotations ?? {}),
     ...(sidecarNames.length ? { [ANNOTATION_SIDECARS]: sidecarNames.join(',') } : {}),
   };
-  const hash = templateHash({ labels, annotations, spec: podSpec });
+  const hash = specTemplateHash(written);
   const pod = {
     apiVersion: 'v1',
     kind: 'Pod',
@@ -148,7 +156,7 @@ function renderStep(step: InitStep, options: RenderOptions): Obj {
   return {
     ...base,
     image: step.image ?? options.helperImage,
-    command: ['sh', '-c', WAIT_SCRIPT],
+    command: ['sh', '-c', options.waitScript ?? WAIT_SCRIPT],
     env: [...((container as { env?: unknown[] }).env ?? []), ...waitEnv(waitFor)],
   };
 }
@@ -156,20 +164,4 @@ function renderStep(step: InitStep, options: RenderOptions): Obj {
 function renderSidecar(sidecar: Sidecar, mode: 'Native' | 'Classic'): Obj {
   const { startBeforeInitSteps: _, ...container } = sidecar;
   return mode === 'Native' ? { ...container, restartPolicy: 'Always' } : container;
-}
-
-/** templateHash is stable under key order: the same Pod written differently hashes the same. */
-export function templateHash(value: unknown): string {
-  return createHash('sha256').update(canonicalJson(value)).digest('hex').slice(0, 10);
-}
-
-export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value && typeof value === 'object') {
-    const entries = Object.entries(value as Obj)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value) ?? 'null';
 }

@@ -1,5 +1,6 @@
 import { strict as assert } from 'node:assert';
-import { canonicalJson, podName, renderPodTemplate, resolveSidecarMode, templateHash } from '../../../src/core/render';
+import { podName, renderPodTemplate, resolveSidecarMode } from '../../../src/core/render';
+import { canonicalJson, specTemplateHash, templateHash } from '../../../src/core/template-hash';
 import { anApp, options } from '../../fixtures';
 
 type C = {
@@ -200,6 +201,48 @@ describe('renderPodTemplate', () => {
     );
     assert.deepEqual(a, b);
     assert.notEqual(a.hash, c.hash);
+  });
+});
+
+describe('the template hash', () => {
+  const owner = { name: 'shop', namespace: 'ns', uid: 'uid-1' };
+  const spec = anApp()
+    .withWait('db', { tcp: { host: 'db', port: 5432 } })
+    .withSidecar('log')
+    .with({ sidecarMode: 'Auto' });
+  const hashWith = (o: Parameters<typeof renderPodTemplate>[2], s = spec) =>
+    renderPodTemplate(owner, s.parsed(), o, s.spec).hash;
+
+  const unchanged: Array<[string, Parameters<typeof renderPodTemplate>[2]]> = [
+    ['another --helper-image', { ...options, helperImage: 'registry.local/busybox:1.37' }],
+    ['another waitFor script (a new operator version)', { ...options, waitScript: 'echo a newer script' }],
+    ['the server crossing 1.29 (Auto turns Native)', { ...options, serverVersion: { major: 1, minor: 28 } }],
+    ['an unknown server version', { helperImage: options.helperImage }],
+  ];
+  for (const [what, o] of unchanged) {
+    it(`stays the same with ${what}: what the operator adds is not the user's template`, () => {
+      assert.equal(hashWith(o), hashWith(options));
+    });
+  }
+
+  it('ignores replicas and updateStrategy: how many and how, not what', () => {
+    const scaled = anApp()
+      .withWait('db', { tcp: { host: 'db', port: 5432 } })
+      .withSidecar('log')
+      .with({ sidecarMode: 'Auto', replicas: 5, updateStrategy: { type: 'Recreate' } });
+    assert.equal(hashWith(options, scaled), hashWith(options));
+  });
+
+  it('changes with any Pod-shaping field, a restartedAt annotation included', () => {
+    const restarted = anApp()
+      .withWait('db', { tcp: { host: 'db', port: 5432 } })
+      .withSidecar('log')
+      .with({
+        sidecarMode: 'Auto',
+        podTemplate: { metadata: { annotations: { 'helpers.dev/restartedAt': '2026-12-01T10:00:00Z' } } },
+      });
+    assert.notEqual(hashWith(options, restarted), hashWith(options));
+    assert.notEqual(specTemplateHash({ ...spec.spec, sidecarMode: 'Classic' }), specTemplateHash(spec.spec));
   });
 });
 

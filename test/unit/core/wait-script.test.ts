@@ -72,9 +72,9 @@ describe('the waitFor script, on a real busybox', function () {
       server = http.createServer((req, res) => {
         calls++;
         if (req.url === '/hang') return; // accepts, never answers
-        if (req.url === '/moved') return res.writeHead(302, { location: '/ready' }).end();
-        if (req.url === '/ready' && calls > 2) return res.writeHead(200).end('ok');
-        res.writeHead(503).end('starting');
+        if (req.url === '/moved') res.writeHead(302, { location: '/ready' }).end();
+        else if (req.url === '/ready' && calls > 2) res.writeHead(200).end('ok');
+        else res.writeHead(503).end('starting');
       });
       base = `http://127.0.0.1:${await listen(server)}`;
     });
