@@ -1,7 +1,7 @@
 import type { V1ContainerStatus, V1Pod } from '@kubernetes/client-node';
 import { ConditionType, Reason } from '../api/constants';
 import type { AppSpec, AppStatus, Condition, HelperStatus, ParsedSpec, StepStatus } from '../api/schema';
-import { printPod } from '../status/print-pod';
+import { printPod } from './print-pod';
 import {
   containerStatus,
   isFinished,

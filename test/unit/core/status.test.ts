@@ -3,7 +3,7 @@ import type { V1Pod } from '@kubernetes/client-node';
 import { parseSpec, type AppStatus } from '../../../src/api/schema';
 import { deriveStatus } from '../../../src/core/status';
 import { slimPod } from '../../../src/core/pod-facts';
-import { printPod } from '../../../src/status/print-pod';
+import { printPod } from '../../../src/core/print-pod';
 import { anApp, aPod, NOW, type AppBuilder } from '../../fixtures';
 
 function status(app: AppBuilder, pods: V1Pod[], extra: Partial<Parameters<typeof deriveStatus>[0]> = {}): AppStatus {

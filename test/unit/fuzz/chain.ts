@@ -24,7 +24,7 @@ import {
 } from '../../../src/core/render';
 import { deriveStatus } from '../../../src/core/status';
 import { WAIT_SCRIPT, waitEnv } from '../../../src/core/wait-script';
-import { printPod } from '../../../src/status/print-pod';
+import { printPod } from '../../../src/core/print-pod';
 import { NOW } from '../../fixtures';
 import { podProblems } from './pod-rules';
 

@@ -5,7 +5,7 @@ import { parseSpec, statusSchema, type AppStatus } from '../../../src/api/schema
 import { isPodReady, isTerminating, restartsOf, slimPod, toIso } from '../../../src/core/pod-facts';
 import { renderPodTemplate, resolveSidecarMode } from '../../../src/core/render';
 import { deriveStatus, type StatusInput } from '../../../src/core/status';
-import { printPod } from '../../../src/status/print-pod';
+import { printPod } from '../../../src/core/print-pod';
 import { fuzzParams, world } from '../../arbitraries';
 
 const CONDITIONS = ['Initialized', 'SidecarsReady', 'Degraded', 'Progressing', 'Ready'];

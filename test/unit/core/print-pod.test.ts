@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import type { V1Pod } from '@kubernetes/client-node';
-import { printPod, type PrintedPod } from '../../../src/status/print-pod';
+import { printPod, type PrintedPod } from '../../../src/core/print-pod';
 
 // A port of TestPrintPod and TestPrintPodWithRestartableInitContainer from Kubernetes v1.36.3
 // (pkg/printers/internalversion/printers_test.go). Each Go case expects a row
