@@ -1,4 +1,5 @@
-import { ApiError, KubeHttp } from '../k8s/http';
+import { ApiError } from '../k8s/api-error';
+import { KubeHttp } from '../k8s/http';
 import type { Logger } from '../obs/logger';
 
 export type Key = string; // namespace/name

@@ -4,7 +4,8 @@ import { ANNOTATION_SIDECARS, GROUP, KIND, LABEL_MANAGED_BY, MANAGER, PLURAL, VE
 import type { AppWithHelpers } from '../api/schema';
 import { checkAccess, rightsNeeded } from '../k8s/access';
 import { KubeClient } from '../k8s/client';
-import { ApiError, KubeHttp } from '../k8s/http';
+import { ApiError } from '../k8s/api-error';
+import { KubeHttp } from '../k8s/http';
 import type { Logger } from '../obs/logger';
 import { Metrics } from '../obs/metrics';
 import type { Settings } from '../settings';

@@ -6,7 +6,7 @@ import { planPods, type Action } from '../core/plan';
 import { isControlledBy } from '../core/pod-facts';
 import { renderPodTemplate, resolveSidecarMode, type RenderOptions } from '../core/render';
 import { deriveStatus } from '../core/status';
-import { ApiError } from '../k8s/http';
+import { ApiError } from '../k8s/api-error';
 import type { Logger } from '../obs/logger';
 import type { Expectations } from './expectations';
 

@@ -1,4 +1,5 @@
-import { ApiError, KubeHttp } from './http';
+import { ApiError } from './api-error';
+import type { KubeHttp } from './http';
 
 /** One right the operator needs, as RBAC states it. */
 export interface Right {

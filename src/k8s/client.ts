@@ -1,7 +1,8 @@
 import type { V1Pod } from '@kubernetes/client-node';
 import { API_VERSION, GROUP, KIND, MANAGER, PLURAL, VERSION } from '../api/constants';
 import type { AppStatus, AppWithHelpers } from '../api/schema';
-import { ApiError, KubeHttp } from './http';
+import { ApiError } from './api-error';
+import type { KubeHttp } from './http';
 
 /**
  * KubeClient is the only place that writes to the API server: Pods, the AppWithHelpers status

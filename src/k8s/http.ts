@@ -1,22 +1,8 @@
 import * as https from 'node:https';
 import * as http from 'node:http';
 import type { KubeConfig } from '@kubernetes/client-node';
-
-/** An API server answer that was not 2xx; `retryable` says whether trying again can help. */
-export class ApiError extends Error {
-  /** retryAfterMs: the server's Retry-After, when it sent one (429 and 503 do). */
-  constructor(
-    readonly status: number,
-    readonly reason: string,
-    message: string,
-    readonly retryAfterMs?: number,
-  ) {
-    super(message);
-  }
-  get retryable(): boolean {
-    return this.status === 0 || this.status === 409 || this.status === 429 || this.status >= 500;
-  }
-}
+import { ApiError } from './api-error';
+import { RateLimiter } from './rate-limiter';
 
 export interface HttpOptions {
   qps: number;
@@ -35,19 +21,16 @@ export interface HttpOptions {
 export class KubeHttp {
   private readonly agent = new https.Agent({ keepAlive: true, maxSockets: 32 });
   private readonly plainAgent = new http.Agent({ keepAlive: true, maxSockets: 32 }); // `kubectl proxy` speaks http
-  private tokens: number;
-  private last = Date.now();
-  /** Waiting requests: normal ones first; low-priority ones (Events) only when none waits. */
-  private readonly waiters: Array<() => void> = [];
-  private readonly lowWaiters: Array<() => void> = [];
-  private timer?: NodeJS.Timeout;
+  private readonly limiter: RateLimiter;
+  /** Requests sent and not yet answered: close() cuts them. */
+  private readonly inFlight = new Set<http.ClientRequest>();
   private closed = false;
 
   constructor(
     private readonly kc: KubeConfig,
     private readonly options: HttpOptions,
   ) {
-    this.tokens = options.burst;
+    this.limiter = new RateLimiter(options.qps, options.burst);
   }
 
   get server(): string {
@@ -64,7 +47,7 @@ export class KubeHttp {
     contentType = 'application/json',
     priority: 'normal' | 'low' = 'normal',
   ): Promise<T> {
-    await this.take(priority);
+    await this.limiter.take(priority);
     this.refuseIfClosed(method, path);
     const res = await this.send(method, path, body, contentType);
     const text = await readAll(res);
@@ -84,7 +67,7 @@ export class KubeHttp {
 
   /** stream opens a watch; it resolves with the response once the server has answered 200. */
   async stream(path: string): Promise<http.IncomingMessage> {
-    await this.take();
+    await this.limiter.take();
     this.refuseIfClosed('WATCH', path);
     const res = await this.send('GET', path);
     this.options.onRequest?.('WATCH', res.statusCode ?? 0, path);
@@ -106,10 +89,9 @@ export class KubeHttp {
     this.closed = true;
     this.agent.destroy();
     this.plainAgent.destroy();
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
+    this.inFlight.forEach((req) => req.destroy(new Error('the client was closed (the operator is stopping)')));
     // Waiting requests go on, to fail at refuseIfClosed instead of waiting forever.
-    [...this.waiters.splice(0), ...this.lowWaiters.splice(0)].forEach((go) => go());
+    this.limiter.releaseAll();
   }
 
   private refuseIfClosed(method: string, path: string): void {
@@ -133,6 +115,8 @@ export class KubeHttp {
       agent: url.protocol === 'http:' ? this.plainAgent : this.agent,
     };
     await this.kc.applyToHTTPSOptions(opts);
+    // Closed while the credentials were read (a deposed leader): this request must not go out.
+    this.refuseIfClosed(method, path);
     const payload = body === undefined ? undefined : JSON.stringify(body);
     if (payload !== undefined)
       Object.assign(opts.headers!, { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(payload) });
@@ -141,7 +125,12 @@ export class KubeHttp {
     const watchSeconds = Number(url.searchParams.get('timeoutSeconds') ?? 0);
     const timeout = watchSeconds ? (watchSeconds + 30) * 1000 : (this.options.timeoutMs ?? 30_000);
     return new Promise((resolve, reject) => {
-      const req = lib.request(opts, resolve);
+      const req = lib.request(opts, (res) => {
+        this.inFlight.delete(req);
+        resolve(res);
+      });
+      this.inFlight.add(req);
+      req.on('close', () => this.inFlight.delete(req));
       req.setTimeout(timeout, () => req.destroy(new Error(`no answer in ${timeout / 1000}s`)));
       req.on('error', (err) => {
         this.options.onRequest?.(method, 0, path);
@@ -149,57 +138,6 @@ export class KubeHttp {
       });
       req.end(payload);
     });
-  }
-
-  /** take waits for a token: QPS refill, burst capacity, first come first served. */
-  /**
-   * take waits for a token. A low-priority request (an Event) also leaves half the burst in the
-   * bucket for normal ones, so during a burst of work Events wait until it is over: they are for
-   * people, and never worth delaying a Pod or a status.
-   */
-  private take(priority: 'normal' | 'low' = 'normal'): Promise<void> {
-    this.refill();
-    const free =
-      priority === 'normal'
-        ? this.waiters.length === 0
-        : this.waiters.length === 0 && this.lowWaiters.length === 0 && this.tokens >= 1 + this.reserve;
-    if (this.tokens >= 1 && free) {
-      this.tokens -= 1;
-      return Promise.resolve();
-    }
-    return new Promise((resolve) => {
-      (priority === 'normal' ? this.waiters : this.lowWaiters).push(resolve);
-      this.schedule();
-    });
-  }
-
-  private refill(): void {
-    const now = Date.now();
-    this.tokens = Math.min(this.options.burst, this.tokens + ((now - this.last) / 1000) * this.options.qps);
-    this.last = now;
-  }
-
-  private get reserve(): number {
-    return Math.floor(this.options.burst / 2);
-  }
-
-  private schedule(): void {
-    if (this.timer) return;
-    const need = this.waiters.length ? 1 : 1 + this.reserve;
-    const wait = Math.max(1, Math.ceil(((need - this.tokens) / this.options.qps) * 1000));
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      this.refill();
-      while (this.tokens >= 1 && this.waiters.length) {
-        this.tokens -= 1;
-        this.waiters.shift()!();
-      }
-      while (this.tokens >= 1 + this.reserve && this.lowWaiters.length) {
-        this.tokens -= 1;
-        this.lowWaiters.shift()!();
-      }
-      if (this.waiters.length || this.lowWaiters.length) this.schedule();
-    }, wait);
   }
 }
 

@@ -1,4 +1,5 @@
-import { ApiError, KubeHttp } from './http';
+import { ApiError } from './api-error';
+import type { KubeHttp } from './http';
 import type { Logger } from '../obs/logger';
 
 export interface LeaderOptions {

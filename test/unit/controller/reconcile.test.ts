@@ -3,7 +3,7 @@ import type { V1Pod } from '@kubernetes/client-node';
 import type { AppStatus, AppWithHelpers } from '../../../src/api/schema';
 import { Expectations } from '../../../src/controller/expectations';
 import { reconcile, STATUS_HOLD_MS, type ReconcileDeps, type Writer } from '../../../src/controller/reconcile';
-import { ApiError } from '../../../src/k8s/http';
+import { ApiError } from '../../../src/k8s/api-error';
 import { anApp, aPod, NOW, options } from '../../fixtures';
 
 /** A Writer that records every call, as sample-controller's fixture records actions. */

@@ -2,7 +2,8 @@ import { strict as assert } from 'node:assert';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { KubeConfig } from '@kubernetes/client-node';
-import { ApiError, KubeHttp } from '../../../src/k8s/http';
+import { ApiError } from '../../../src/k8s/api-error';
+import { KubeHttp } from '../../../src/k8s/http';
 
 /** A local HTTP server standing in for the network, so the client's own behaviour can be timed. */
 async function withServer(
@@ -11,6 +12,7 @@ async function withServer(
   const seen: string[] = [];
   const server = http.createServer((req, res) => {
     seen.push(req.url!);
+    if (req.url === '/slow') return; // answers never
     if (req.url === '/gone')
       res.writeHead(410).end(JSON.stringify({ reason: 'Expired', message: 'too old resource version' }));
     else res.writeHead(200, { 'Content-Type': 'application/json' }).end('{}');
@@ -86,5 +88,35 @@ describe('KubeHttp', () => {
           !err.retryable &&
           /410 too old resource version/.test(err.message),
       );
+    }));
+
+  it('sends nothing once closed, even a request that was reading its credentials when close came', () =>
+    withServer(async (client, seen) => {
+      const c = client(10, 10);
+      // A kubeconfig whose credentials take a while (an exec plugin, a token file): close() lands meanwhile.
+      const kc = (c as unknown as { kc: KubeConfig }).kc;
+      let release!: () => void;
+      const reading = new Promise<void>((r) => (release = r));
+      const original = kc.applyToHTTPSOptions.bind(kc);
+      kc.applyToHTTPSOptions = async (opts) => {
+        await reading;
+        return original(opts);
+      };
+      const sent = c.request('DELETE', '/api/v1/namespaces/ns/pods/p');
+      await new Promise((r) => setTimeout(r, 20));
+      c.close();
+      release();
+      await assert.rejects(sent, (err: ApiError) => err.reason === 'Closed');
+      kc.applyToHTTPSOptions = original;
+      assert.deepEqual(seen, [], 'a deposed leader sent a write');
+    }));
+
+  it('cuts a request in flight when closed', () =>
+    withServer(async (client, seen) => {
+      const c = client(10, 10);
+      const pending = c.request('GET', '/slow');
+      while (!seen.includes('/slow')) await new Promise((r) => setTimeout(r, 5));
+      c.close();
+      await assert.rejects(pending, (err: ApiError) => err.status === 0);
     }));
 });
