@@ -1,5 +1,6 @@
 /** Wiring only: settings, logger, metrics and probes, leader election, the operator, signals. */
 import type { Server } from 'node:http';
+import { Leadership } from './controller/leadership';
 import { AppWithHelpersOperator } from './controller/operator';
 import { LeaderElector } from './k8s/leader';
 import { createLogger } from './obs/logger';
@@ -20,7 +21,7 @@ async function main(): Promise<void> {
   }
   const log = createLogger(settings.logLevel);
   const metrics = new Metrics();
-  const newOperator = () => new AppWithHelpersOperator(settings, log, metrics);
+  const newOperator = () => new AppWithHelpersOperator(settings, log, { metrics });
   let operator: AppWithHelpersOperator;
   try {
     operator = newOperator();
@@ -36,29 +37,38 @@ async function main(): Promise<void> {
   }
   // The Lease has a client of its own, as client-go's leader election does: a renewal never waits
   // behind reconcile writes for a token, and each call gives up in time for the renew deadline.
-  const elector = settings.leaderElect
-    ? new LeaderElector(
-        operator.newClient({ qps: 5, burst: 10, timeoutMs: 4000 }),
-        {
-          namespace: settings.leaseNamespace,
-          name: settings.leaseName,
-          identity: settings.identity,
-          leaseDurationMs: 15_000,
-          renewDeadlineMs: 10_000,
-          retryPeriodMs: 2_000,
-        },
+  const leadership = settings.leaderElect
+    ? new Leadership(
+        operator,
+        new LeaderElector(
+          operator.newClient({ qps: 5, burst: 10, timeoutMs: 4000 }),
+          {
+            namespace: settings.leaseNamespace,
+            name: settings.leaseName,
+            identity: settings.identity,
+            leaseDurationMs: 15_000,
+            renewDeadlineMs: 10_000,
+            retryPeriodMs: 2_000,
+          },
+          log,
+        ),
+        newOperator,
+        metrics,
         log,
+        `${settings.leaseNamespace}/${settings.leaseName} as ${settings.identity}`,
+        (err) => fail(`could not start after leading again: ${err.message}`, 1),
       )
     : undefined;
+  const current = () => leadership?.current ?? operator;
 
   let probes: Server | undefined;
   if (settings.probePort) {
     probes = await serveProbes(settings.probePort, metrics, {
       healthy: () => true,
       ready: () =>
-        elector && !elector.isLeader
+        leadership && !leadership.leading
           ? { ok: true, detail: 'standby: waiting for the leader Lease' }
-          : operator.ready
+          : current().ready
             ? { ok: true, detail: 'ok: leading, caches synced' }
             : { ok: false, detail: 'starting: caches not synced yet' },
     }).catch((err: Error) => fail(`could not serve probes on port ${settings.probePort}: ${err.message}`, 1));
@@ -69,8 +79,8 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     log.info('stopping: finishing work in flight', { signal });
-    await operator.shutdown();
-    await elector?.release();
+    if (leadership) await leadership.stop();
+    else await operator.shutdown();
     probes?.close();
     log.info('stopped');
     process.exit(0);
@@ -78,38 +88,9 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
 
-  /**
-   * A leader that cannot renew its Lease (the API server away longer than the renew deadline)
-   * stops all work before the Lease can pass to another, then competes again with fresh caches.
-   * The process stays up: no restart loop, no lost metrics.
-   */
-  const campaign = async (): Promise<void> => {
-    log.info('waiting for the leader Lease', {
-      lease: `${settings.leaseNamespace}/${settings.leaseName}`,
-      identity: settings.identity,
-    });
-    await elector!.run(() => void stepDown());
-    metrics.leader.set(1);
-    if (!stopping) await operator.start();
-  };
-  const stepDown = async (): Promise<void> => {
-    try {
-      metrics.leader.set(0);
-      log.warn('stopping work until this replica holds the leader Lease again');
-      await operator.shutdown({ abort: true }); // writes in flight are cut: another replica may lead soon
-      if (stopping) return;
-      const version = operator.serverVersion;
-      operator = newOperator();
-      operator.serverVersion = version; // rights and version were checked at start
-      await campaign();
-    } catch (err) {
-      fail(`could not start after leading again: ${(err as Error).message}`, 1);
-    }
-  };
-
   try {
-    await operator.preflight(elector ? { namespace: settings.leaseNamespace } : undefined);
-    if (elector) await campaign();
+    await operator.preflight(leadership ? { namespace: settings.leaseNamespace } : undefined);
+    if (leadership) await leadership.campaign();
     else await operator.start();
   } catch (err) {
     fail(`could not start: ${(err as Error).message}`, 1);

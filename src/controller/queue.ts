@@ -10,6 +10,8 @@ export interface QueueOptions {
   retry?: (err: unknown) => boolean;
   baseDelayMs?: number;
   maxDelayMs?: number;
+  /** Hold keys without running them until start(): a controller starts its workers once its caches have listed. */
+  paused?: boolean;
 }
 
 export class WorkQueue {
@@ -20,13 +22,22 @@ export class WorkQueue {
   private readonly failures = new Map<string, number>();
   private readonly timers = new Map<string, { due: number; timer: NodeJS.Timeout }>();
   private shuttingDown = false;
+  private paused: boolean;
   private idle: Array<() => void> = [];
 
   constructor(
     private readonly handler: (key: string) => Promise<void>,
     private readonly o: QueueOptions,
     private readonly onError: (key: string, err: unknown, retryInMs: number | undefined) => void,
-  ) {}
+  ) {
+    this.paused = !!o.paused;
+  }
+
+  /** start runs the keys held while paused, and every key after. */
+  start(): void {
+    this.paused = false;
+    this.pump();
+  }
 
   get depth(): number {
     return this.queue.length;
@@ -76,7 +87,7 @@ export class WorkQueue {
   }
 
   private pump(): void {
-    while (this.running.size < this.o.concurrency && this.queue.length) {
+    while (!this.paused && this.running.size < this.o.concurrency && this.queue.length) {
       const key = this.queue.shift()!;
       this.queued.delete(key);
       this.running.add(key);

@@ -21,15 +21,22 @@ export class KubeClient {
     private readonly events: { maxPending: number; onDropped?: () => void } = { maxPending: 200 },
   ) {}
 
-  /** createPod is idempotent: AlreadyExists means the Pod is there, which is what we wanted. */
-  async createPod(pod: V1Pod): Promise<'created' | 'exists'> {
+  /**
+   * createPod is idempotent. On AlreadyExists it reads the Pod: 'exists' if the same owner
+   * controls it (an earlier create that timed out but succeeded, the cache not showing it yet),
+   * 'taken' if not (an orphan, another object's Pod), which is a problem a person must solve.
+   */
+  async createPod(pod: V1Pod): Promise<'created' | 'exists' | 'taken'> {
+    const namespace = pod.metadata!.namespace;
     try {
-      await this.http.request('POST', `/api/v1/namespaces/${pod.metadata!.namespace}/pods`, pod);
+      await this.http.request('POST', `/api/v1/namespaces/${namespace}/pods`, pod);
       return 'created';
     } catch (err) {
-      if (err instanceof ApiError && err.status === 409 && err.reason === 'AlreadyExists') return 'exists';
-      throw err;
+      if (!(err instanceof ApiError && err.status === 409 && err.reason === 'AlreadyExists')) throw err;
     }
+    const found = await this.http.request<V1Pod>('GET', `/api/v1/namespaces/${namespace}/pods/${pod.metadata!.name}`);
+    const owner = (p: V1Pod) => p.metadata?.ownerReferences?.find((r) => r.controller)?.uid;
+    return owner(found) !== undefined && owner(found) === owner(pod) ? 'exists' : 'taken';
   }
 
   /** deletePod deletes exactly the Pod we saw (uid precondition); NotFound means done. */
@@ -47,15 +54,19 @@ export class KubeClient {
     }
   }
 
-  /** patchStatus sends only what changed, as a JSON merge patch, to the status subresource. */
-  async patchStatus(app: AppWithHelpers, status: AppStatus): Promise<void> {
-    const patch = { status: mergePatchDiff(app.status ?? {}, status) };
-    await this.http.request(
+  /**
+   * patchStatus sends only what changed from the stored status, as a JSON merge patch, to the
+   * status subresource; it resolves with the object's new resourceVersion.
+   */
+  async patchStatus(app: AppWithHelpers, status: AppStatus, stored = app.status): Promise<string | undefined> {
+    const patch = { status: mergePatchDiff(stored ?? {}, status) };
+    const updated = await this.http.request<{ metadata?: { resourceVersion?: string } }>(
       'PATCH',
       `/apis/${GROUP}/${VERSION}/namespaces/${app.metadata.namespace}/${PLURAL}/${app.metadata.name}/status`,
       patch,
       'application/merge-patch+json',
     );
+    return updated?.metadata?.resourceVersion;
   }
 
   async recordEvent(

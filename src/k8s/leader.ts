@@ -2,6 +2,14 @@ import { ApiError } from './api-error';
 import type { KubeHttp } from './http';
 import type { Logger } from '../obs/logger';
 
+/** The time source; tests drive a fake one. */
+export interface Clock {
+  now(): number;
+  sleep(ms: number): Promise<void>;
+}
+
+const realClock: Clock = { now: Date.now, sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)) };
+
 export interface LeaderOptions {
   namespace: string;
   name: string;
@@ -43,6 +51,7 @@ export class LeaderElector {
     private readonly http: KubeHttp,
     private readonly o: LeaderOptions,
     private readonly log: Logger,
+    private readonly clock: Clock = realClock,
   ) {}
 
   get isLeader(): boolean {
@@ -55,20 +64,21 @@ export class LeaderElector {
 
   /** run resolves once this process leads; onLost is called if it stops leading later. */
   async run(onLost: () => void): Promise<void> {
-    while (!this.stopped && !(await this.tryAcquireOrRenew())) await sleep(this.untilNextTry());
+    while (!this.stopped && !(await this.tryAcquireOrRenew())) await this.clock.sleep(this.untilNextTry());
     if (this.stopped) return;
     this.log.info('became leader', { lease: `${this.o.namespace}/${this.o.name}`, identity: this.o.identity });
     const term = ++this.term;
     void (async () => {
       while (!this.stopped) {
-        await sleep(this.o.retryPeriodMs);
+        await this.clock.sleep(this.o.retryPeriodMs);
         if (this.stopped) return;
         // The deadline holds however long an attempt takes: work stops before the Lease can pass on.
-        const left = this.lastRenew + this.o.renewDeadlineMs - Date.now();
-        const renewed = left > 0 && (await Promise.race([this.tryAcquireOrRenew(term), sleep(left).then(() => false)]));
+        const left = this.lastRenew + this.o.renewDeadlineMs - this.clock.now();
+        const renewed =
+          left > 0 && (await Promise.race([this.tryAcquireOrRenew(term), this.clock.sleep(left).then(() => false)]));
         if (renewed) continue;
         const takenBy = this.takenBy;
-        if (takenBy || Date.now() - this.lastRenew >= this.o.renewDeadlineMs) {
+        if (takenBy || this.clock.now() - this.lastRenew >= this.o.renewDeadlineMs) {
           this.leading = false;
           this.term++; // an attempt still in flight must not make us leader again
           this.log.warn(
@@ -104,7 +114,7 @@ export class LeaderElector {
 
   private async tryAcquireOrRenew(term = this.term): Promise<boolean> {
     this.takenBy = undefined;
-    const now = new Date();
+    const now = new Date(this.clock.now());
     const started = now.getTime(); // a renewal counts from when it was asked for, not when it was answered
     const spec = {
       holderIdentity: this.o.identity,
@@ -135,7 +145,7 @@ export class LeaderElector {
           duration: (lease.spec.leaseDurationSeconds ?? 0) * 1000,
         };
       const holder = lease.spec.holderIdentity;
-      if (holder && holder !== this.o.identity && this.observed.at + this.observed.duration > Date.now()) {
+      if (holder && holder !== this.o.identity && this.observed.at + this.observed.duration > this.clock.now()) {
         if (this.leading) this.takenBy = holder; // someone else holds it now: stop at once
         return false;
       }
@@ -163,7 +173,7 @@ export class LeaderElector {
    * The first keeps a takeover near the 15 s lease; the second keeps clock skew harmless.
    */
   private renewedAt(renewTime: string | undefined): number {
-    const now = Date.now();
+    const now = this.clock.now();
     const stated = renewTime ? Date.parse(renewTime) : NaN;
     return stated <= now && now - stated <= this.o.retryPeriodMs ? stated : now;
   }
@@ -171,7 +181,7 @@ export class LeaderElector {
   /** untilNextTry waits one retry period, or less when the holder's Lease runs out sooner. */
   private untilNextTry(): number {
     if (!this.observed) return this.o.retryPeriodMs;
-    const expiresIn = this.observed.at + this.observed.duration - Date.now();
+    const expiresIn = this.observed.at + this.observed.duration - this.clock.now();
     return Math.max(10, Math.min(this.o.retryPeriodMs, expiresIn + 10));
   }
 
@@ -186,8 +196,4 @@ export class LeaderElector {
 /** metav1.MicroTime: RFC 3339 with microseconds. */
 function microTime(d: Date): string {
   return d.toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

@@ -1,4 +1,5 @@
 import { AppWithHelpersOperator } from '../../src/controller/operator';
+import type { RenderOptions } from '../../src/core/render';
 import { createLogger } from '../../src/obs/logger';
 import { Metrics } from '../../src/obs/metrics';
 import { parseSettings } from '../../src/settings';
@@ -8,21 +9,28 @@ export { installCrd } from '../cluster/install-crd';
 
 export interface RunningOperator {
   operator: AppWithHelpersOperator;
-  /** Every write it sent, as "VERB code" (access reviews are not writes: nothing is stored). */
+  /** Every write it sent, as "VERB code path" (access reviews are not writes: nothing is stored). */
   writes: string[];
+  metrics: Metrics;
   stop(): Promise<void>;
 }
 
 /** startOperator runs the operator in this process against the cluster, watching `namespace`. */
-export async function startOperator(cluster: ControlPlane, namespace: string): Promise<RunningOperator> {
+export async function startOperator(
+  cluster: ControlPlane,
+  namespace: string,
+  options: { flags?: string[]; render?: Partial<RenderOptions> } = {},
+): Promise<RunningOperator> {
   process.env.KUBECONFIG = cluster.kubeconfig; // the framework's Operator loads the default kubeconfig
   const writes: string[] = [];
-  const settings = parseSettings([`--namespaces=${namespace}`], { LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'error' });
-  const operator = new AppWithHelpersOperator(
-    settings,
-    createLogger(settings.logLevel),
-    new Metrics(),
-    (verb, code, path) => {
+  const metrics = new Metrics();
+  const settings = parseSettings([`--namespaces=${namespace}`, ...(options.flags ?? [])], {
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'error',
+  });
+  const operator = new AppWithHelpersOperator(settings, createLogger(settings.logLevel), {
+    metrics,
+    render: options.render,
+    onRequest: (verb, code, path) => {
       // Access reviews at start are questions, not writes: the API server stores nothing.
       if (
         verb !== 'GET' &&
@@ -30,11 +38,17 @@ export async function startOperator(cluster: ControlPlane, namespace: string): P
         !path.startsWith('/apis/authorization.k8s.io/') &&
         !path.startsWith('/apis/authentication.k8s.io/')
       )
-        writes.push(`${verb} ${code}`);
+        writes.push(`${verb} ${code} ${path}`);
     },
-  );
+  });
   await operator.start();
-  return { operator, writes, stop: () => operator.shutdown() };
+  return { operator, writes, metrics, stop: () => operator.shutdown() };
+}
+
+/** reconcileOutcomes counts the reconciles a running operator finished, by outcome. */
+export async function reconcileOutcomes(op: RunningOperator): Promise<Record<string, number>> {
+  const { values } = await op.metrics.reconciles.get();
+  return Object.fromEntries(values.map((v) => [String(v.labels.result), v.value]));
 }
 
 export interface AwhRow {

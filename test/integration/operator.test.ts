@@ -9,6 +9,7 @@ import {
   eventually,
   installCrd,
   jsonpath,
+  reconcileOutcomes,
   startOperator,
   watchAwh,
   type RunningOperator,
@@ -277,6 +278,13 @@ spec:
       // The crash-looping app changes by itself (its restart count grows); everything else is settled.
       await testCluster().kubectl(['delete', 'awh', '-n', ns, 'broken', '--wait=true']);
       await eventually("the broken app's Pods gone", async () => (await podNames('broken')).length === 0);
+      await apply(`apiVersion: helpers.dev/v1alpha1
+kind: AppWithHelpers
+metadata: {name: waits}
+spec:
+  app: {image: nginx:1.25.3}
+  initSteps: [{name: wait-for-db, waitFor: {tcp: {host: database-service, port: 5432}}}]
+`);
       await testCluster().kubectl([
         'wait',
         '-n',
@@ -286,15 +294,27 @@ spec:
         'awh/myapp-with-init',
         'awh/myapp-with-sidecar',
         'awh/newer-fields',
-        '--timeout=30s',
+        'awh/waits',
+        '--timeout=60s',
       ]);
       await sleep(1500); // let the last status writes land
-      const before = await podNames();
+      const uids = async () =>
+        (await jsonpath(testCluster(), ns, 'pods', '{range .items[*]}{.metadata.name}={.metadata.uid} {end}')).trim();
+      const before = await uids();
       await op.stop();
-      op = await startOperator(testCluster(), ns);
+      // Another operator version: another helper image and another waitFor script. The user's
+      // specs did not change, so no Pod may roll and nothing may be written.
+      op = await startOperator(testCluster(), ns, {
+        flags: ['--helper-image=registry.local/busybox:9.9'],
+        render: { waitScript: 'echo a newer wait script' },
+      });
       await sleep(3000);
       assert.deepEqual(op.writes, [], 'a restarted operator writes nothing to a converged cluster');
-      assert.deepEqual(await podNames(), before);
+      assert.equal(await uids(), before, 'Pods were replaced');
+      // Workers wait for every cache: no app is taken for deleted because its object was not listed yet.
+      const outcomes = await reconcileOutcomes(op);
+      assert.equal(outcomes.deleted ?? 0, 0, `outcomes at start: ${JSON.stringify(outcomes)}`);
+      assert.ok((outcomes.unchanged ?? 0) >= 5, `outcomes at start: ${JSON.stringify(outcomes)}`);
     });
   });
 });

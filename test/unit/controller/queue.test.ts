@@ -101,4 +101,21 @@ describe('WorkQueue', () => {
     await tick(30);
     assert.equal(done, 2);
   });
+
+  it('holds keys while paused and runs each once when started (workers wait for the caches)', async () => {
+    const runs: string[] = [];
+    const q = new WorkQueue(
+      async (k) => void runs.push(k),
+      { concurrency: 2, paused: true },
+      () => undefined,
+    );
+    q.add('a');
+    q.add('b');
+    q.add('a');
+    await tick(20);
+    assert.deepEqual(runs, []);
+    q.start();
+    await tick(20);
+    assert.deepEqual(runs, ['a', 'b']);
+  });
 });

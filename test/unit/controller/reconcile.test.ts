@@ -2,6 +2,7 @@ import { strict as assert } from 'node:assert';
 import type { V1Pod } from '@kubernetes/client-node';
 import type { AppStatus, AppWithHelpers } from '../../../src/api/schema';
 import { Expectations } from '../../../src/controller/expectations';
+import { LastWritten } from '../../../src/controller/last-written';
 import { reconcile, STATUS_HOLD_MS, type ReconcileDeps, type Writer } from '../../../src/controller/reconcile';
 import { ApiError } from '../../../src/k8s/api-error';
 import { anApp, aPod, NOW, options } from '../../fixtures';
@@ -11,19 +12,23 @@ class RecordingWriter implements Writer {
   calls: string[] = [];
   statuses: AppStatus[] = [];
   failCreate?: ApiError;
+  failDelete?: ApiError;
   failStatus?: ApiError;
+  createAnswer: 'created' | 'exists' | 'taken' = 'created';
   async createPod(pod: V1Pod) {
     this.calls.push(`create pod ${pod.metadata!.name}`);
     if (this.failCreate) throw this.failCreate;
-    return 'created' as const;
+    return this.createAnswer;
   }
   async deletePod(_ns: string, name: string) {
     this.calls.push(`delete pod ${name}`);
+    if (this.failDelete) throw this.failDelete;
   }
   async patchStatus(_app: AppWithHelpers, status: AppStatus) {
     this.calls.push('patch status');
     if (this.failStatus) throw this.failStatus;
     this.statuses.push(status);
+    return String(100 + this.statuses.length);
   }
   async recordEvent(_app: AppWithHelpers, type: string, reason: string) {
     this.calls.push(`event ${type} ${reason}`);
@@ -47,12 +52,14 @@ function deps(
   expectations = new Expectations(),
   now = NOW,
   heldSince = new Map<string, number>(),
+  lastWritten = new LastWritten(),
 ): ReconcileDeps {
   return {
     getApp: () => app,
     podsOf: () => pods,
     writer,
     expectations,
+    lastWritten,
     render: options,
     log: silent,
     now: () => now,
@@ -177,5 +184,50 @@ describe('reconcile', () => {
     await reconcile('ns/shop', deps(app.object(), [stranger], w));
     assert.ok(w.calls[0].startsWith('create pod'), 'a Pod of its own is created; the stranger is not touched');
     assert.ok(!w.calls.some((c) => c.startsWith('delete')));
+  });
+
+  it('releases every action it did not send when a delete fails, so the next pass tries again at once', async () => {
+    const expectations = new Expectations();
+    const failed = aPod(app).build();
+    failed.status = { ...failed.status, phase: 'Failed' };
+    const w = new RecordingWriter();
+    w.failDelete = new ApiError(500, 'InternalError', 'etcdserver: request timed out');
+    await assert.rejects(reconcile('ns/shop', deps(app.object(), [failed], w, expectations)));
+    assert.ok(expectations.satisfied('ns/shop'), 'the unsent create (and the failed delete) still wait');
+    assert.match(w.statuses[0].conditions!.find((c) => c.type === 'Degraded')!.reason, /FailedDelete/);
+    const again = new RecordingWriter();
+    await reconcile('ns/shop', deps(app.object(w.statuses[0]), [failed], again, expectations));
+    assert.equal(again.calls[0], `delete pod ${failed.metadata!.name}`);
+  });
+
+  it('takes an AlreadyExists of its own Pod, not yet in the cache, as done: no FailedCreate', async () => {
+    const w = new RecordingWriter();
+    w.createAnswer = 'exists';
+    assert.equal(await reconcile('ns/shop', deps(app.object(), [], w)), 'updated');
+    assert.ok(!w.calls.some((c) => c.startsWith('event Warning')), w.calls.join(', '));
+  });
+
+  it('says so when the name is taken by a Pod it does not control', async () => {
+    const w = new RecordingWriter();
+    w.createAnswer = 'taken';
+    await assert.rejects(reconcile('ns/shop', deps(app.object(), [], w)));
+    assert.ok(w.calls.includes('event Warning FailedCreate'), w.calls.join(', '));
+    assert.match(
+      w.statuses[0].conditions!.find((c) => c.type === 'Degraded')!.message,
+      /already exists and is not controlled by this AppWithHelpers/,
+    );
+  });
+
+  it('compares with the status it last wrote while the cache lags behind it: no second patch, no second Warning', async () => {
+    const lastWritten = new LastWritten();
+    const bad = anApp().with({ app: { name: 'web' } as never });
+    const pods = [aPod(app).ready().build()];
+    const first = new RecordingWriter();
+    await reconcile('ns/shop', deps(bad.object(), pods, first, undefined, NOW, undefined, lastWritten));
+    assert.deepEqual(first.calls, ['event Warning InvalidSpec', 'patch status']);
+    // A Pod event brings the key back before the informer has shown the write: the cache has no status yet.
+    const again = new RecordingWriter();
+    await reconcile('ns/shop', deps(bad.object(), pods, again, undefined, NOW, undefined, lastWritten));
+    assert.deepEqual(again.calls, []);
   });
 });

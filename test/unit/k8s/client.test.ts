@@ -1,7 +1,8 @@
 import { strict as assert } from 'node:assert';
 import { KubeClient } from '../../../src/k8s/client';
 import type { KubeHttp } from '../../../src/k8s/http';
-import { anApp, NOW } from '../../fixtures';
+import { ApiError } from '../../../src/k8s/api-error';
+import { anApp, aPod, NOW } from '../../fixtures';
 
 /** A KubeHttp whose requests wait until the test lets them go, as under a saturated rate limit. */
 function heldHttp() {
@@ -31,5 +32,30 @@ describe('KubeClient Events', () => {
     assert.equal(sent.length, 3, 'room again once the waiting ones went');
     release();
     await later;
+  });
+});
+
+describe('KubeClient.createPod', () => {
+  const app = anApp();
+  const answering = (existing: unknown) =>
+    ({
+      request: async (method: string) => {
+        if (method === 'POST') throw new ApiError(409, 'AlreadyExists', 'pods "shop-x-0" already exists');
+        return existing;
+      },
+    }) as unknown as KubeHttp;
+  const pod = () => aPod(app).build();
+
+  it('takes AlreadyExists of a Pod this owner controls as done (a create that timed out but succeeded)', async () => {
+    assert.equal(await new KubeClient(answering(pod())).createPod(pod()), 'exists');
+  });
+
+  it('reports a Pod of that name controlled by another owner, or by none, as taken', async () => {
+    const other = pod();
+    other.metadata!.ownerReferences = [{ ...other.metadata!.ownerReferences![0], uid: 'uid-old' }];
+    assert.equal(await new KubeClient(answering(other)).createPod(pod()), 'taken');
+    const orphan = pod();
+    orphan.metadata!.ownerReferences = [];
+    assert.equal(await new KubeClient(answering(orphan)).createPod(pod()), 'taken');
   });
 });

@@ -1,0 +1,50 @@
+import type { V1Pod } from '@kubernetes/client-node';
+import { ANNOTATION_SIDECARS } from '../api/constants';
+import type { Metrics } from './metrics';
+
+/**
+ * HelperMetrics turns Pod changes into per-helper metrics: each init step's run time once it
+ * succeeds (measured once per Pod UID) and the sidecar restarts of each AppWithHelpers.
+ */
+export class HelperMetrics {
+  /** Init steps whose success was already measured, by Pod UID: a Pod's entry goes with the Pod. */
+  private readonly stepsSeen = new Map<string, Set<string>>();
+
+  constructor(private readonly metrics: Metrics) {}
+
+  /**
+   * observe takes one Pod change. `app` is its controlling AppWithHelpers (undefined when it has
+   * none any more), `podsOfApp` that app's cached Pods after the change, `appExists` whether the
+   * app is still in the cache.
+   */
+  observe(pod: V1Pod, deleted: boolean, app: string | undefined, podsOfApp: V1Pod[], appExists: boolean): void {
+    const namespace = pod.metadata!.namespace!;
+    const uid = pod.metadata!.uid!;
+    if (deleted || !app) this.stepsSeen.delete(uid); // gone, or orphaned: no longer ours to measure
+    if (!app) return;
+    for (const s of deleted ? [] : (pod.status?.initContainerStatuses ?? [])) {
+      const t = s.state?.terminated;
+      const seen = this.stepsSeen.get(uid);
+      if (t && t.exitCode === 0 && t.startedAt && t.finishedAt && !seen?.has(s.name)) {
+        this.stepsSeen.set(uid, (seen ?? new Set<string>()).add(s.name));
+        const seconds = (Date.parse(String(t.finishedAt)) - Date.parse(String(t.startedAt))) / 1000;
+        if (Number.isFinite(seconds) && seconds >= 0) this.metrics.initStepSeconds.observe({ namespace }, seconds);
+      }
+    }
+    // The series goes with its AppWithHelpers: its Pods' last events (the garbage collector
+    // deleting them) come after the reconcile that removed it, and must not bring it back.
+    if (deleted && !appExists) {
+      this.metrics.forgetApp(namespace, app);
+      return;
+    }
+    const sidecarNames = new Set(pod.metadata?.annotations?.[ANNOTATION_SIDECARS]?.split(',') ?? []);
+    const restarts = podsOfApp
+      .flatMap((p) =>
+        [...(p.status?.initContainerStatuses ?? []), ...(p.status?.containerStatuses ?? [])].filter((s) =>
+          sidecarNames.has(s.name),
+        ),
+      )
+      .reduce((n, s) => n + (s.restartCount ?? 0), 0);
+    this.metrics.sidecarRestarts.set({ namespace, appwithhelpers: app }, restarts);
+  }
+}
