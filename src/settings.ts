@@ -1,4 +1,5 @@
 import { hostname } from 'node:os';
+import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { DEFAULT_HELPER_IMAGE } from './api/constants';
 
@@ -52,17 +53,23 @@ const BOOLEAN_FLAGS = new Set(['leaderElect']);
 
 /** parseSettings reads flags (--name=value or --name value) and the environment; throws one clear line. */
 export function parseSettings(argv: string[], env: NodeJS.ProcessEnv): Settings {
-  const raw: Record<string, string | undefined> = {};
-  const flags = new Map(Object.entries(sources).map(([key, [flag]]) => [flag, key]));
-  for (let i = 0; i < argv.length; i++) {
-    const [flag, inline] = argv[i].split(/=(.*)/s, 2);
-    const key = flags.get(flag);
-    if (!key) throw new Error(`unknown flag ${flag}; known flags: ${[...flags.keys()].join(', ')}`);
-    // As Go's flag package: a bare boolean flag is true, and never takes the next argument.
-    const value = inline ?? (BOOLEAN_FLAGS.has(key) ? 'true' : argv[++i]);
-    if (value === undefined) throw new Error(`flag ${flag} needs a value`);
-    raw[key] = value;
+  const keyOf = new Map(Object.entries(sources).map(([key, [flag]]) => [flag.slice(2), key as keyof Settings]));
+  // As Go's flag package: a bare boolean flag is true, and never takes the next argument; the
+  // chart passes --leader-elect=true. parseArgs has no such type, so a bare one is spelled out.
+  const args = argv.map((a) => (BOOLEAN_FLAGS.has(keyOf.get(a.slice(2)) ?? '') ? `${a}=true` : a));
+  let values: Record<string, string | undefined>;
+  try {
+    ({ values } = parseArgs({
+      args,
+      strict: true,
+      allowPositionals: false,
+      options: Object.fromEntries([...keyOf.keys()].map((name) => [name, { type: 'string' as const }])),
+    }) as { values: Record<string, string | undefined> });
+  } catch (err) {
+    throw new Error(explainArgsError(err as Error & { code?: string }, [...keyOf.keys()]), { cause: err });
   }
+  const raw: Record<string, string | undefined> = {};
+  for (const [name, value] of Object.entries(values)) raw[keyOf.get(name)!] = value;
   for (const [key, [, name]] of Object.entries(sources))
     if (raw[key] === undefined && env[name] !== undefined) raw[key] = env[name];
   const result = settingsSchema.safeParse(raw);
@@ -73,4 +80,15 @@ export function parseSettings(argv: string[], env: NodeJS.ProcessEnv): Settings 
     throw new Error(`invalid setting ${flag} (${name}=${JSON.stringify(raw[key])}): ${issue.message}`);
   }
   return result.data;
+}
+
+/** explainArgsError turns parseArgs' errors into one line naming the flag and what to do. */
+function explainArgsError(err: Error & { code?: string }, known: string[]): string {
+  const flag = /'([^' ]+)/.exec(err.message)?.[1] ?? '';
+  if (err.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION')
+    return `unknown flag ${flag}; known flags: ${known.map((k) => `--${k}`).join(', ')}`;
+  if (err.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') return `flag ${flag} needs a value`;
+  if (err.code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL')
+    return `unexpected argument ${flag}: every setting is a --flag=value (or --flag value)`;
+  return err.message;
 }

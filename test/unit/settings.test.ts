@@ -37,6 +37,8 @@ describe('parseSettings', () => {
     [['--qps=fast'], {}, /invalid setting --qps \(KUBE_API_QPS="fast"\)/],
     [['--color'], {}, /unknown flag --color; known flags: --namespaces/],
     [['--burst'], {}, /flag --burst needs a value$/],
+    [['eu-west'], {}, /unexpected argument eu-west: every setting is a --flag=value/],
+    [['--leader-elect=maybe'], {}, /invalid setting --leader-elect \(LEADER_ELECT="maybe"\)/],
   ];
   for (const [argv, env, message] of bad)
     it(`refuses ${argv.join(' ') || JSON.stringify(env)} in one line`, () =>
