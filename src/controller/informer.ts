@@ -49,6 +49,8 @@ export class Informer<T extends Meta> {
   private stopped = false;
   private current?: { destroy: () => void };
   private backoffMs = 0;
+  /** Whether the last failure had no answer at all (connection refused or reset, a timeout). */
+  private lastFailedUnanswered = false;
   /** When the current watch was opened (0: none open yet). */
   private openedAt = 0;
   private resolveSynced!: () => void;
@@ -107,6 +109,12 @@ export class Informer<T extends Meta> {
         }
         // A server that says when to come back (429 while its storage initializes, or overloaded)
         // is taken at its word, and the backoff still grows under it.
+        // The first answer after failures without one means the server is back (starting, or
+        // busy): the backoff that grew while it was away starts afresh, so the informer does not
+        // sleep up to 30 s past a server that asks to be tried again in one.
+        const unanswered = !(err instanceof ApiError) || err.status === 0;
+        if (this.lastFailedUnanswered && !unanswered) this.backoffMs = 0;
+        this.lastFailedUnanswered = unanswered;
         await this.backOff((err as Error).message, err instanceof ApiError ? err.retryAfterMs : undefined);
       }
     }

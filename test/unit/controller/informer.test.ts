@@ -14,6 +14,9 @@ const list =
       .writeHead(200, { 'Content-Type': 'application/json' })
       .end(JSON.stringify({ metadata: { resourceVersion: rv }, items: [] }));
 const closeAtOnce: Answer = (_req, res) => res.writeHead(200).end();
+/** As a server that is down: the connection drops without an answer. */
+const unreachable: Answer = (req) => req.socket.destroy();
+const stayOpen: Answer = (_req, res) => res.writeHead(200, { 'Content-Type': 'application/json' }).flushHeaders();
 const busy: Answer = (_req, res) =>
   res
     .writeHead(429, { 'Retry-After': '1' })
@@ -122,5 +125,17 @@ describe('Informer reconnects', () => {
     assert.equal(watches.length, 2);
     assert.ok(lists[1] - lists[0] >= 450, `lists at ${lists.join(', ')} ms`);
     assert.deepEqual(logs, ['watch expired, listing again', 'watch failed, retrying']);
+  });
+
+  it('starts its backoff afresh at the first answer after an outage: a server that is back waits its Retry-After, not 30 s', async () => {
+    const { watches } = await scenario([unreachable, unreachable, unreachable, busy, stayOpen], 7000);
+    // Unanswered: 0.5, 1, 2 s apart. Then the server answers 429 (Retry-After: 1): the next try
+    // comes after about 1 s, where a backoff still growing from the outage would wait 4 s.
+    assert.ok(watches.length >= 5, `watches at ${watches.join(', ')} ms`);
+    const afterBusy = watches[4] - watches[3];
+    assert.ok(
+      afterBusy >= 950 && afterBusy < 2500,
+      `${afterBusy} ms after the first answer (watches at ${watches.join(', ')})`,
+    );
   });
 });
