@@ -219,7 +219,7 @@ export class ControlPlane {
       `--kubeconfig=${kcm}`,
       '--leader-elect=false',
       '--secure-port=0',
-      '--controllers=garbage-collector-controller,replicaset-controller,deployment-controller,namespace-controller,serviceaccount-controller,serviceaccount-token-controller,root-ca-certificate-publisher-controller',
+      '--controllers=garbage-collector-controller,replicaset-controller,deployment-controller,namespace-controller,serviceaccount-controller,serviceaccount-token-controller,root-ca-certificate-publisher-controller,clusterrole-aggregation-controller',
       `--service-account-private-key-file=${pki.serviceAccountKey}`,
       `--root-ca-file=${pki.caCert}`,
       '--use-service-account-credentials=true',

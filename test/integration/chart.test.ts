@@ -47,9 +47,16 @@ describe('the Helm chart', () => {
     assert.deepEqual(
       docs
         .filter((d) => d.kind.endsWith('Role'))
-        .map((d) => `${d.kind} ${d.metadata.namespace}`)
+        .map((d) => `${d.kind} ${d.metadata.namespace ?? d.metadata.name}`)
         .sort(),
-      ['Role ops', 'Role team-a', 'Role team-b'],
+      // The operator's own rights are Roles; the two ClusterRoles are the users' view and edit roles.
+      [
+        'ClusterRole awh-appwithhelpers-operator-edit',
+        'ClusterRole awh-appwithhelpers-operator-view',
+        'Role ops',
+        'Role team-a',
+        'Role team-b',
+      ],
     );
     const args: string[] = docs.find((d) => d.kind === 'Deployment')!.spec.template.spec.containers[0].args;
     assert.ok(args.includes('--namespaces=team-a,team-b'));

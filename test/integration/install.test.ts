@@ -8,7 +8,7 @@ import { parse, stringify } from 'yaml';
 import { freePort, sleep } from '../cluster/control-plane';
 import { testCluster } from './cluster-hooks';
 import { createNamespace } from './kube-helpers';
-import { installCrd, jsonpath } from './operator-harness';
+import { eventually, installCrd, jsonpath, startOperator } from './operator-harness';
 import { OperatorProcess } from './operator-process';
 
 const chart = path.join(__dirname, '../../config/helm/appwithhelpers-operator');
@@ -139,6 +139,30 @@ describe('installing and running the operator', () => {
       await assert.rejects(asOperator(['get', 'pods', '-n', 'default']), /Forbidden/);
       await assert.rejects(asOperator(['delete', 'awh', '-n', apps, 'myapp-combined']), /Forbidden/);
       assert.equal((await asOperator(['auth', 'can-i', 'create', 'pods', '-n', apps])).trim(), 'yes');
+    });
+
+    it("lets a namespace's editors manage AppWithHelpers and its viewers only read them (roles aggregated into edit and view)", async () => {
+      const cluster = testCluster();
+      const team = 'team-roles';
+      await createNamespace(cluster, team);
+      await cluster.kubectl(['create', 'rolebinding', 'alice-edits', '--clusterrole=edit', '--user=alice', '-n', team]);
+      await cluster.kubectl(['create', 'rolebinding', 'bob-views', '--clusterrole=view', '--user=bob', '-n', team]);
+      const as = (user: string, args: string[], input?: string) =>
+        cluster.kubectl(['--as', user, '-n', team, ...args], input);
+      // The cluster role aggregation controller folds the chart's roles into edit and view.
+      await eventually(
+        'the chart roles aggregated into edit',
+        async () => (await as('alice', ['auth', 'can-i', 'create', 'appwithhelpers.helpers.dev'])).trim() === 'yes',
+      );
+      await as('alice', ['apply', '-f', '-'], awh('by-an-editor'));
+      assert.match(await as('bob', ['get', 'awh', 'by-an-editor', '-o', 'name']), /by-an-editor/);
+      await assert.rejects(as('bob', ['apply', '-f', '-'], awh('by-a-viewer')), /Forbidden/);
+      await assert.rejects(as('bob', ['delete', 'awh', 'by-an-editor']), /Forbidden/);
+      await assert.rejects(
+        as('bob', ['patch', 'awh', 'by-an-editor', '--subresource=status', '--type=merge', '-p', '{"status":{}}']),
+        /Forbidden/,
+      );
+      await as('alice', ['delete', 'awh', 'by-an-editor']);
     });
 
     it('upgrades with changed values and uninstalls, leaving the CRD and the apps', async () => {
@@ -389,5 +413,51 @@ describe('installing and running the operator', () => {
         assert.match(op.stderr.join(''), message);
       });
     }
+  });
+
+  describe('in a namespace that enforces the restricted profile', () => {
+    it('marks an AppWithHelpers asking for a privileged container Degraded with the Pod Security message, touching nothing else', async () => {
+      const cluster = testCluster();
+      const team = 'team-restricted';
+      await createNamespace(cluster, team, { 'pod-security.kubernetes.io/enforce': 'restricted' });
+      const op = await startOperator(cluster, team);
+      try {
+        const restricted = {
+          runAsNonRoot: true,
+          runAsUser: 1000,
+          allowPrivilegeEscalation: false,
+          capabilities: { drop: ['ALL'] },
+          seccompProfile: { type: 'RuntimeDefault' },
+        };
+        const app = (name: string, securityContext: object) =>
+          JSON.stringify({
+            apiVersion: 'helpers.dev/v1alpha1',
+            kind: 'AppWithHelpers',
+            metadata: { name },
+            spec: {
+              app: { image: 'nginx:1.25.3', securityContext },
+              initSteps: [{ name: 'setup', image: 'busybox:1.36' }],
+              helperDefaults: { securityContext: restricted },
+            },
+          });
+        await cluster.kubectl(['apply', '-n', team, '-f', '-'], app('compliant', restricted));
+        await cluster.kubectl(['wait', '-n', team, '--for=condition=Ready', 'awh/compliant', '--timeout=60s']);
+        const before = await podUids(team);
+        await cluster.kubectl(['apply', '-n', team, '-f', '-'], app('privileged', { privileged: true }));
+        await eventually('the privileged one marked Degraded', async () =>
+          /violates PodSecurity "restricted:latest"/.test(
+            await jsonpath(cluster, team, 'awh/privileged', '{.status.conditions[?(@.type=="Degraded")].message}'),
+          ),
+        );
+        assert.equal(
+          await jsonpath(cluster, team, 'awh/privileged', '{.status.conditions[?(@.type=="Degraded")].reason}'),
+          'FailedCreate',
+        );
+        assert.equal(await podUids(team), before, "the compliant app's Pod was touched");
+        assert.equal(await jsonpath(cluster, team, 'awh/compliant', '{.status.phase}'), 'Running');
+      } finally {
+        await op.stop();
+      }
+    });
   });
 });
