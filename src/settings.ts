@@ -56,7 +56,9 @@ export function parseSettings(argv: string[], env: NodeJS.ProcessEnv): Settings 
   const keyOf = new Map(Object.entries(sources).map(([key, [flag]]) => [flag.slice(2), key as keyof Settings]));
   // As Go's flag package: a bare boolean flag is true, and never takes the next argument; the
   // chart passes --leader-elect=true. parseArgs has no such type, so a bare one is spelled out.
-  const args = argv.map((a) => (BOOLEAN_FLAGS.has(keyOf.get(a.slice(2)) ?? '') ? `${a}=true` : a));
+  const args = argv.map((a) =>
+    a.startsWith('--') && BOOLEAN_FLAGS.has(keyOf.get(a.slice(2)) ?? '') ? `${a}=true` : a,
+  );
   let values: Record<string, string | undefined>;
   try {
     ({ values } = parseArgs({

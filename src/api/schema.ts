@@ -66,9 +66,9 @@ const image = z
   .refine((v) => v === v.trim(), 'must not have leading or trailing whitespace');
 
 /** The core/v1 Container fields the operator reads; every other field passes through untouched. */
-/** A DNS name (RFC 1123, any case) or an IPv4 or IPv6 address: what busybox nc can connect to. */
+/** A DNS name (RFC 1123, any case, a trailing dot allowed) or an IPv4 or IPv6 address: what nc can connect to. */
 const TCP_HOST =
-  /^([A-Za-z0-9]([-A-Za-z0-9]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([-A-Za-z0-9]{0,61}[A-Za-z0-9])?)*|((25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])\.){3}(25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])|[0-9A-Fa-f]*:[0-9A-Fa-f:.]*)$/;
+  /^([A-Za-z0-9]([-A-Za-z0-9]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([-A-Za-z0-9]{0,61}[A-Za-z0-9])?)*\.?|((25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])\.){3}(25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])|[0-9A-Fa-f]*:[0-9A-Fa-f:.]*)$/;
 
 const containerFields = {
   name: dnsLabel,

@@ -51,6 +51,8 @@ export class Informer<T extends Meta> {
   private backoffMs = 0;
   /** Whether the last failure had no answer at all (connection refused or reset, a timeout). */
   private lastFailedUnanswered = false;
+  /** Set when the backoff was restarted at an answer; cleared once a list or watch succeeds. */
+  private resetThisOutage = false;
   /** When the current watch was opened (0: none open yet). */
   private openedAt = 0;
   private resolveSynced!: () => void;
@@ -112,8 +114,13 @@ export class Informer<T extends Meta> {
         // The first answer after failures without one means the server is back (starting, or
         // busy): the backoff that grew while it was away starts afresh, so the informer does not
         // sleep up to 30 s past a server that asks to be tried again in one.
+        // Once per outage: a server that alternates (a balancer before a dead and a busy one) must
+        // not keep the backoff short.
         const unanswered = !(err instanceof ApiError) || err.status === 0;
-        if (this.lastFailedUnanswered && !unanswered) this.backoffMs = 0;
+        if (this.lastFailedUnanswered && !unanswered && !this.resetThisOutage) {
+          this.backoffMs = 0;
+          this.resetThisOutage = true;
+        }
         this.lastFailedUnanswered = unanswered;
         await this.backOff((err as Error).message, err instanceof ApiError ? err.retryAfterMs : undefined);
       }
@@ -167,6 +174,7 @@ export class Informer<T extends Meta> {
     }
     this.resourceVersion = rv;
     this.resolveSynced();
+    this.resetThisOutage = false;
     this.o.onRelist?.();
   }
 
@@ -185,6 +193,7 @@ export class Informer<T extends Meta> {
     }
     this.current = res;
     this.openedAt = Date.now();
+    this.resetThisOutage = false;
     this.o.onWatch?.();
     await new Promise<void>((resolve, reject) => {
       let buffer = '';

@@ -43,4 +43,9 @@ export class LastWritten {
   forget(key: string): void {
     this.byKey.delete(key);
   }
+
+  /** clear drops every record: after a relist the cache is fresh, and may never show our exact versions. */
+  clear(): void {
+    this.byKey.clear();
+  }
 }

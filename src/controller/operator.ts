@@ -154,7 +154,10 @@ export class AppWithHelpersOperator extends Operator {
             return app;
           },
           onWatch: () => this.metrics.watchRestarts.inc({ resource: PLURAL }),
-          onRelist: () => this.metrics.relists.inc({ resource: PLURAL }),
+          onRelist: () => {
+            this.lastWritten.clear();
+            this.metrics.relists.inc({ resource: PLURAL });
+          },
         }),
       );
     }

@@ -241,8 +241,13 @@ export function deriveStatus(input: StatusInput): AppStatus {
 
 function viewPod(pod: V1Pod, spec: AppSpec, mode: 'Native' | 'Classic', now: Date): PodView {
   const steps = (spec.initSteps ?? []).map((s) => stepStatus(s.name, containerStatus(pod, s.name, true)));
+  // Each Pod as it was rendered: a Pod made before the Auto mode changed (the template hash does
+  // not cover the operator's choice) keeps its sidecars where they were.
   const sidecars = (spec.sidecars ?? []).map((s) =>
-    helperStatus(s.name, containerStatus(pod, s.name, mode === 'Native')),
+    helperStatus(
+      s.name,
+      containerStatus(pod, s.name, mode === 'Native') ?? containerStatus(pod, s.name, mode !== 'Native'),
+    ),
   );
   const app = helperStatus(spec.app.name, containerStatus(pod, spec.app.name, false));
   const firstUnfinished = steps.findIndex((s) => s.state !== 'Succeeded');

@@ -2,9 +2,10 @@ import type { WaitFor } from '../api/schema';
 
 /**
  * The script a waitFor step runs on the helper image. It needs only busybox's sh, nc, wget,
- * timeout, date and sleep, and none of the options busybox builds differ on: Debian's build has
- * no `nc -z` and crashes on `wget -T`, so each try is capped by the `timeout` applet instead, at
- * the time left, and the step ends within a second of timeoutSeconds. The target comes from the
+ * timeout, date, sleep, grep and tail, and does not depend on the options busybox builds differ
+ * on: Debian's build has no `nc -z` (used only where nc offers it) and crashes on `wget -T`, so
+ * each try is capped by the `timeout` applet instead, at the time left, and the step ends within
+ * a second or two of timeoutSeconds. The target comes from the
  * environment, never from text pasted into the script, so no value a user writes can change what
  * the shell runs. One line per try with the tool's own last error line (a DNS failure, a refused
  * connection, an HTTP status); on timeout a line a person can act on, which
@@ -15,6 +16,10 @@ import type { WaitFor } from '../api/schema';
  */
 export const WAIT_SCRIPT = `
 start=$(date +%s); try=0; why=""
+# Without -z (Debian's build), nc stays connected to a server that keeps the connection open, so
+# a try that is still running after nc's own connect timeout (-w, which covers the name lookup
+# and the connect) has connected: that counts as an answer.
+zero=""; nc 2>&1 | grep -q -- ' -z' && zero=1
 while :; do
   left=$((WAIT_TIMEOUT - ($(date +%s) - start)))
   if [ "$try" -gt 0 ] && [ "$left" -le 0 ]; then
@@ -25,8 +30,11 @@ while :; do
   cap=$WAIT_PERIOD; [ "$left" -lt "$cap" ] && cap=$left; [ "$cap" -lt 1 ] && cap=1
   if [ -n "$WAIT_URL" ]; then
     out=$(timeout "$cap" wget -q -O /dev/null "$WAIT_URL" 2>&1); rc=$?
+  elif [ -n "$zero" ]; then
+    out=$(timeout "$cap" nc -z -w "$cap" "$WAIT_HOST" "$WAIT_PORT" 2>&1 >/dev/null); rc=$?
   else
-    out=$(timeout "$cap" nc -w "$cap" "$WAIT_HOST" "$WAIT_PORT" </dev/null 2>&1 >/dev/null); rc=$?
+    out=$(timeout $((cap + 1)) nc -w "$cap" "$WAIT_HOST" "$WAIT_PORT" </dev/null 2>&1 >/dev/null); rc=$?
+    case "$rc" in 124|143) rc=0 ;; esac
   fi
   elapsed=$(( $(date +%s) - start ))
   if [ "$rc" = 0 ]; then

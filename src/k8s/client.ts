@@ -1,5 +1,5 @@
 import type { V1Pod } from '@kubernetes/client-node';
-import { API_VERSION, GROUP, KIND, MANAGER, PLURAL, VERSION } from '../api/constants';
+import { API_VERSION, GROUP, KIND, LABEL_MANAGED_BY, MANAGER, PLURAL, VERSION } from '../api/constants';
 import type { AppStatus, AppWithHelpers } from '../api/schema';
 import { ApiError } from './api-error';
 import type { KubeHttp } from './http';
@@ -34,9 +34,23 @@ export class KubeClient {
     } catch (err) {
       if (!(err instanceof ApiError && err.status === 409 && err.reason === 'AlreadyExists')) throw err;
     }
-    const found = await this.http.request<V1Pod>('GET', `/api/v1/namespaces/${namespace}/pods/${pod.metadata!.name}`);
+    const found = await this.http
+      .request<V1Pod>('GET', `/api/v1/namespaces/${namespace}/pods/${pod.metadata!.name}`)
+      .catch((err) => {
+        // Gone between the create and the read: try again, it is not a person's problem.
+        if (err instanceof ApiError && err.status === 404)
+          throw new ApiError(0, 'Conflict', `Pod ${pod.metadata!.name} was deleted while it was being created`);
+        throw err;
+      });
     const owner = (p: V1Pod) => p.metadata?.ownerReferences?.find((r) => r.controller)?.uid;
-    return owner(found) !== undefined && owner(found) === owner(pod) ? 'exists' : 'taken';
+    // Ours only if the cache will show it: a Pod without our label (taken aside for debugging) never
+    // reaches the informer, and waiting for it would stall the app.
+    const ours =
+      owner(found) !== undefined &&
+      owner(found) === owner(pod) &&
+      found.metadata?.labels?.[LABEL_MANAGED_BY] === MANAGER &&
+      !found.metadata?.deletionTimestamp;
+    return ours ? 'exists' : 'taken';
   }
 
   /** deletePod deletes exactly the Pod we saw (uid precondition); NotFound means done. */

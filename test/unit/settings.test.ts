@@ -26,6 +26,7 @@ describe('parseSettings', () => {
     const s = parseSettings(['--leader-elect', '--lease-namespace=ops'], {});
     assert.deepEqual([s.leaderElect, s.leaseNamespace], [true, 'ops']);
     assert.equal(parseSettings(['--leader-elect=false'], { LEADER_ELECT: 'true' }).leaderElect, false);
+    assert.equal(parseSettings(['--lease-name', 'xxleader-elect'], {}).leaseName, 'xxleader-elect');
   });
   it('reads flags over the environment', () => {
     const s = parseSettings(['--qps=50', '--namespaces', 'a, b'], { KUBE_API_QPS: '10', CONCURRENCY: '8' });

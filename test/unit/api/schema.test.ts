@@ -70,6 +70,24 @@ describe('parseSpec', () => {
     });
   }
 
+  const hosts: Array<[string, boolean]> = [
+    ['db', true],
+    ['db.shop.svc.cluster.local.', true],
+    ['Database-Service', true],
+    ['10.96.0.12', true],
+    ['fd00::12', true],
+    ['tcp://db:5432', false],
+    ['db; reboot', false],
+    ['-db', false],
+  ];
+  for (const [host, ok] of hosts) {
+    it(`${ok ? 'accepts' : 'refuses'} the waitFor tcp.host ${host}`, () => {
+      const parsed = parseSpec({ app, initSteps: [{ name: 'db', waitFor: { tcp: { host, port: 1 } } }] });
+      assert.equal(parsed.ok, ok, parsed.ok ? '' : parsed.errors.join('; '));
+      if (!parsed.ok) assert.match(parsed.errors[0], /^spec\.initSteps\[0\]\.waitFor\.tcp\.host: must be a DNS name/);
+    });
+  }
+
   it('fills the defaults people expect', () => {
     const parsed = parseSpec({
       app: { image: 'nginx' },

@@ -214,4 +214,11 @@ describe('slimPod', () => {
       assert.ok(JSON.stringify(slimPod(pod)).length < JSON.stringify(pod).length);
     });
   }
+
+  it('reads each Pod as it was rendered: Classic sidecars still count after Auto turned Native', () => {
+    const classic = anApp().withSidecar('log').with({ sidecarMode: 'Classic' });
+    const s = status(classic, [aPod(classic).ready().build()], { sidecarMode: 'Native' });
+    assert.equal(s.sidecarsReady, '1/1');
+    assert.equal(cond(s, 'SidecarsReady').status, 'True');
+  });
 });

@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import * as http from 'node:http';
 import * as net from 'node:net';
 import * as os from 'node:os';
@@ -15,21 +15,29 @@ import type { WaitFor } from '../../../src/api/schema';
  */
 const BUSYBOX = ['/bin/busybox', '/usr/bin/busybox'].find(existsSync);
 
-async function runWait(w: WaitFor): Promise<{ code: number | null; out: string; seconds: number }> {
+/** runWait runs the script; `stubs` replace busybox applets with scripts of the test's. */
+async function runWait(
+  w: WaitFor,
+  stubs: Record<string, string> = {},
+): Promise<{ code: number | null; out: string; seconds: number; calls: string }> {
   if (!BUSYBOX) throw new Error('busybox is not installed: run test/tools/install-packages.sh (Debian busybox-static)');
   const bin = mkdtempSync(path.join(os.tmpdir(), 'wait-'));
-  for (const applet of ['sh', 'nc', 'wget', 'timeout', 'date', 'sleep', 'tail'])
-    symlinkSync(BUSYBOX, path.join(bin, applet));
+  for (const applet of ['sh', 'nc', 'wget', 'timeout', 'date', 'sleep', 'tail', 'grep', 'dirname'])
+    if (!stubs[applet]) symlinkSync(BUSYBOX, path.join(bin, applet));
+  for (const [name, script] of Object.entries(stubs)) writeFileSync(path.join(bin, name), script, { mode: 0o755 });
   const t0 = Date.now();
-  const child = spawn(path.join(bin, 'sh'), ['-c', WAIT_SCRIPT], {
+  // Busybox's own sh runs its applets before PATH; stubs need a shell that looks them up.
+  const shell = Object.keys(stubs).length ? '/bin/sh' : path.join(bin, 'sh');
+  const child = spawn(shell, ['-c', WAIT_SCRIPT], {
     env: { PATH: bin, ...Object.fromEntries(waitEnv(w).map((e) => [e.name, e.value])) },
   });
   let out = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr.on('data', (d: Buffer) => (out += d.toString()));
   const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  const calls = existsSync(path.join(bin, 'calls')) ? readFileSync(path.join(bin, 'calls'), 'utf8') : '';
   rmSync(bin, { recursive: true, force: true });
-  return { code, out, seconds: (Date.now() - t0) / 1000 };
+  return { code, out, seconds: (Date.now() - t0) / 1000, calls };
 }
 
 const listen = (server: net.Server, port = 0) =>
@@ -56,7 +64,8 @@ describe('the waitFor script, on a real busybox', function () {
   });
 
   it('takes a server that accepts and stays silent (a database) as answering', async () => {
-    const silent = net.createServer(() => {});
+    // It keeps its side open after ours closes, as a database waiting for a login does.
+    const silent = net.createServer({ allowHalfOpen: true }, () => {});
     const port = await listen(silent);
     const r = await runWait({ tcp: { host: '127.0.0.1', port }, timeoutSeconds: 10, periodSeconds: 2 });
     silent.close();
@@ -119,7 +128,18 @@ describe('the waitFor script, on a real busybox', function () {
     });
   });
 
-  it('uses none of the options busybox builds differ on', () => {
-    assert.doesNotMatch(WAIT_SCRIPT, /nc[^\n]* -z|wget[^\n]* -T/);
+  it("uses nc -z where nc offers it (the busybox image's own build)", async () => {
+    // An nc whose usage offers -z; `timeout` records what it was asked to run (busybox's own
+    // timeout would run its built-in nc, whatever is on PATH).
+    const nc = `#!/bin/sh\necho 'Usage: nc [OPTIONS] HOST PORT  -z Zero-I/O mode' >&2\nexit 1\n`;
+    const timeout = `#!/bin/sh\necho "$*" >> "$(dirname "$0")/calls"\n`;
+    const r = await runWait({ tcp: { host: 'db', port: 5432 }, timeoutSeconds: 10, periodSeconds: 2 }, { nc, timeout });
+    assert.equal(r.code, 0, r.out);
+    assert.equal(r.calls.trim(), '2 nc -z -w 2 db 5432');
+  });
+
+  it('does not depend on the options busybox builds differ on', () => {
+    assert.doesNotMatch(WAIT_SCRIPT, /wget[^\n]* -T/);
+    assert.match(WAIT_SCRIPT, /nc 2>&1 \| grep -q -- ' -z' && zero=1/, 'nc -z only where nc offers it');
   });
 });

@@ -58,4 +58,20 @@ describe('KubeClient.createPod', () => {
     orphan.metadata!.ownerReferences = [];
     assert.equal(await new KubeClient(answering(orphan)).createPod(pod()), 'taken');
   });
+
+  it('reports its own Pod taken aside (managed-by label removed) as taken: the cache will never show it', async () => {
+    const aside = pod();
+    delete aside.metadata!.labels!['app.kubernetes.io/managed-by'];
+    assert.equal(await new KubeClient(answering(aside)).createPod(pod()), 'taken');
+  });
+
+  it('retries when the Pod went between the create and the read', async () => {
+    const gone = {
+      request: async (method: string) => {
+        if (method === 'POST') throw new ApiError(409, 'AlreadyExists', 'exists');
+        throw new ApiError(404, 'NotFound', 'not found');
+      },
+    } as unknown as KubeHttp;
+    await assert.rejects(new KubeClient(gone).createPod(pod()), (err: ApiError) => err.retryable);
+  });
 });
