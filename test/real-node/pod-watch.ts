@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import { readFileSync } from 'node:fs';
 import * as https from 'node:https';
 import type { V1Pod } from '@kubernetes/client-node';
-import { printPod } from '../../src/status/print-pod';
+import { printPod } from '../../src/core/print-pod';
 import { ControlPlane, sleep } from '../cluster/control-plane';
 
 /** One look at a Pod: what the server prints for it, and the Pod itself from the same answer. */
