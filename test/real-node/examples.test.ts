@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { onRealNode } from '../cluster/node/placement';
 import { eventually, jsonpath } from '../integration/operator-harness';
 import { realHarness, realNamespace as ns } from './hooks';
-import { assertAwhShowedServerRows, followPod, PodLife, PodLook } from './pod-watch';
+import { PodLife, PodLook } from './pod-watch';
 
 const examples = path.join(__dirname, '../../examples');
 const allReady = (l: PodLook) => l.status === 'Running' && /^(\d+)\/\1$/.test(l.ready);
@@ -37,17 +37,17 @@ describe('the three examples on a real node', () => {
   for (const [file, app] of cases) {
     it(`${file} reaches Running with real containers, the AppWithHelpers showing what the server prints`, async () => {
       const { cluster, node } = realHarness();
+      const life = new PodLife(cluster, ns, app);
+      exampleLives.set(app, life);
       await cluster.kubectl(
         ['apply', '-n', ns, '-f', '-'],
         onRealNode(readFileSync(path.join(examples, file), 'utf8')),
       );
-      const life = await followPod(cluster, ns, app, allReady, 180_000);
-      exampleLives.set(app, life);
-      const pod = life.last.pod;
+      const { pod } = await life.until(allReady, 180_000).finally(() => life.stop());
       assert.equal(pod.spec?.nodeName, node.name);
       for (const c of [...(pod.status?.containerStatuses ?? []), ...(pod.status?.initContainerStatuses ?? [])])
         assert.match(c.containerID ?? '', /^containerd:\/\//, `${c.name} did not run in containerd`);
-      assertAwhShowedServerRows(life);
+      await life.assertAwhShowedServerRows();
       // Once settled, the AppWithHelpers' row for the Pod is exactly the server's.
       await eventually(
         `${app} to show its Pod as the server prints it`,
@@ -57,10 +57,8 @@ describe('the three examples on a real node', () => {
             ready: string;
             restarts: number;
           }>;
-          return (
-            `${entry.status} ${entry.ready} ${entry.restarts}` ===
-            `${life.last.status} ${life.last.ready} ${life.last.restarts}`
-          );
+          const last = life.last!;
+          return `${entry.status} ${entry.ready} ${entry.restarts}` === `${last.status} ${last.ready} ${last.restarts}`;
         },
         30_000,
       );

@@ -5,7 +5,7 @@ import type { V1Pod } from '@kubernetes/client-node';
 import { printPod } from '../../src/core/print-pod';
 import { ControlPlane, sleep } from '../cluster/control-plane';
 
-/** One look at a Pod: what the server prints for it, and the Pod itself from the same answer. */
+/** One version of a Pod: what the server prints for it (as kubectl get pod does), and the Pod itself. */
 export interface PodLook {
   status: string;
   ready: string;
@@ -14,111 +14,149 @@ export interface PodLook {
   pod: V1Pod;
 }
 
-/** serverPrints asks the API server to print a Pod as a Table (as kubectl get pod does), with the Pod. */
-export function serverPrints(cluster: ControlPlane, ns: string, name: string): Promise<PodLook | undefined> {
-  return new Promise((resolve, reject) => {
-    https
-      .get(
-        {
-          host: '127.0.0.1',
-          port: cluster.apiserverPort,
-          path: `/api/v1/namespaces/${ns}/pods/${name}?includeObject=Object`,
-          headers: { Accept: 'application/json;as=Table;v=v1;g=meta.k8s.io' },
-          ca: readFileSync(cluster.pki.caCert),
-          cert: readFileSync(cluster.pki.adminCert),
-          key: readFileSync(cluster.pki.adminKey),
-        },
-        (res) => {
-          let body = '';
-          res.on('data', (c) => (body += c));
-          res.on('end', () => {
-            if (res.statusCode === 404) return resolve(undefined);
-            const table = JSON.parse(body);
-            if (!table.rows) return reject(new Error(body));
-            const [, ready, status, restarts] = table.rows[0].cells.map(String);
-            resolve({ status, ready, restarts: restarts.replace(/\s*\(.*\)/, ''), pod: table.rows[0].object });
-          });
-        },
-      )
-      .on('error', reject);
-  });
-}
-
-interface AwhPodEntry {
-  name: string;
-  status: string;
-  ready: string;
-  restarts: number;
-}
-
-export interface PodLife {
-  /** The distinct STATUS strings the server printed for the Pod, in order. */
-  statuses: string[];
-  /** Distinct "STATUS READY RESTARTS" rows the server printed, and the ones the AppWithHelpers showed. */
-  serverRows: Set<string>;
-  awhRows: Set<string>;
-  /** Seconds from the start of the watch until done() held. */
-  seconds: number;
-  last: PodLook;
-}
-
 const row = (r: { status: string; ready: string; restarts: string | number }) => `${r.status} ${r.ready} ${r.restarts}`;
 
 /**
- * followPod watches the one Pod of an AppWithHelpers until done() holds. At every look it checks
- * that our printPod agrees with the server for the same Pod object, and collects what the
- * AppWithHelpers status shows for that Pod, so the caller can check it showed nothing the
- * server never printed.
+ * watch streams a watch from the API server, calling onEvent for each object. With asTable the
+ * server prints each object as a Table row (the same printing `kubectl get` shows).
  */
-export async function followPod(
-  cluster: ControlPlane,
-  ns: string,
-  app: string,
-  done: (look: PodLook) => boolean,
-  timeoutMs: number,
-): Promise<PodLife> {
-  const t0 = Date.now();
-  const life: Omit<PodLife, 'last' | 'seconds'> = { statuses: [], serverRows: new Set(), awhRows: new Set() };
-  let last: PodLook | undefined;
-  for (;;) {
-    const names = (await cluster.kubectl(['get', 'pods', '-n', ns, '-l', `helpers.dev/app=${app}`, '-o', 'name']))
-      .split('\n')
-      .filter(Boolean)
-      .map((n) => n.replace('pod/', ''));
-    if (names.length === 1) {
-      const look = await serverPrints(cluster, ns, names[0]);
-      if (look) {
-        last = look;
-        const ours = printPod(look.pod, new Date());
-        assert.deepEqual(
-          { status: ours.status, ready: ours.ready, restarts: ours.restarts.replace(/\s*\(.*\)/, '') },
-          { status: look.status, ready: look.ready, restarts: look.restarts },
-          `printPod disagrees with the server for ${names[0]}`,
+function watch(cluster: ControlPlane, path: string, asTable: boolean, onEvent: (object: unknown) => void): () => void {
+  const req = https.get(
+    {
+      host: '127.0.0.1',
+      port: cluster.apiserverPort,
+      path,
+      headers: asTable ? { Accept: 'application/json;as=Table;v=v1;g=meta.k8s.io' } : {},
+      ca: readFileSync(cluster.pki.caCert),
+      cert: readFileSync(cluster.pki.adminCert),
+      key: readFileSync(cluster.pki.adminKey),
+    },
+    (res) => {
+      let buffer = '';
+      res.on('data', (chunk) => {
+        buffer += chunk;
+        const lines = buffer.split('\n');
+        buffer = lines.pop()!;
+        for (const line of lines) if (line.trim()) onEvent((JSON.parse(line) as { object: unknown }).object);
+      });
+    },
+  );
+  req.on('error', () => undefined); // destroyed on stop
+  return () => req.destroy();
+}
+
+interface TableRow {
+  cells: unknown[];
+  object: V1Pod;
+}
+
+/**
+ * PodLife follows the Pods of one AppWithHelpers through watches, so no version is missed: every
+ * Pod version as the server prints it, every AppWithHelpers status version, and a check at each
+ * Pod version that our printPod prints what the server prints.
+ */
+export class PodLife {
+  /** The distinct STATUS strings the server printed for the Pod, in order. */
+  readonly statuses: string[] = [];
+  readonly serverRows = new Set<string>();
+  readonly awhRows = new Set<string>();
+  readonly disagreements: string[] = [];
+  /** Every version of the Pod the watch saw. */
+  readonly versions: V1Pod[] = [];
+  last?: PodLook;
+  private readonly stops: Array<() => void>;
+  private readonly t0 = Date.now();
+  private doneAt?: number;
+
+  constructor(
+    cluster: ControlPlane,
+    private readonly ns: string,
+    private readonly app: string,
+  ) {
+    const selector = encodeURIComponent(`helpers.dev/app=${app}`);
+    this.stops = [
+      watch(
+        cluster,
+        `/api/v1/namespaces/${ns}/pods?watch=1&labelSelector=${selector}&includeObject=Object`,
+        true,
+        (o) => this.onPodTable(o as { rows?: TableRow[] }),
+      ),
+      watch(
+        cluster,
+        `/apis/helpers.dev/v1alpha1/namespaces/${ns}/appwithhelpers?watch=1&fieldSelector=metadata.name%3D${app}`,
+        false,
+        (o) => this.onApp(o as { status?: { pods?: Array<{ status: string; ready: string; restarts: number }> } }),
+      ),
+    ];
+  }
+
+  /** Seconds from the start of the watch until the wait that ended last. */
+  get seconds(): number {
+    return ((this.doneAt ?? Date.now()) - this.t0) / 1000;
+  }
+
+  /** until resolves once done() holds for the latest Pod version. */
+  async until(done: (look: PodLook) => boolean, timeoutMs: number): Promise<PodLook> {
+    const deadline = Date.now() + timeoutMs;
+    while (!this.last || !done(this.last)) {
+      if (Date.now() > deadline)
+        throw new Error(
+          `${this.ns}/${this.app}: its Pod did not get there in ${timeoutMs / 1000}s; the server printed ${this.statuses.join(' → ')}; last ${this.last ? row(this.last) : 'none'}`,
         );
-        if (life.statuses[life.statuses.length - 1] !== look.status) life.statuses.push(look.status);
-        life.serverRows.add(row(look));
-        const entries = JSON.parse(
-          (await cluster.kubectl(['get', 'awh', '-n', ns, app, '-o', 'jsonpath={.status.pods}'])) || '[]',
-        ) as AwhPodEntry[];
-        const entry = entries.find((e) => e.name === names[0]);
-        if (entry) life.awhRows.add(row(entry));
-        if (done(look)) return { ...life, last, seconds: (Date.now() - t0) / 1000 };
-      }
+      await sleep(50);
     }
-    if (Date.now() - t0 > timeoutMs)
-      throw new Error(
-        `${ns}/${app}: its Pod did not get there in ${timeoutMs / 1000}s; the server printed ${life.statuses.join(' → ')}; last ${last ? row(last) : 'none'}`,
-      );
-    await sleep(150);
+    this.doneAt = Date.now();
+    return this.last;
+  }
+
+  /** The AppWithHelpers showed only rows the server printed (it may lag a version, never invent one). */
+  async assertAwhShowedServerRows(): Promise<void> {
+    await sleep(1000); // the last status write may trail the last Pod version
+    assert.deepEqual(this.disagreements, [], 'printPod disagreed with the server');
+    const invented = [...this.awhRows].filter((r) => !this.serverRows.has(r));
+    assert.deepEqual(
+      invented,
+      [],
+      `the AppWithHelpers showed rows the server never printed; server: ${[...this.serverRows].join(' | ')}`,
+    );
+  }
+
+  stop(): void {
+    this.stops.forEach((s) => s());
+  }
+
+  private onPodTable(table: { rows?: TableRow[] }): void {
+    for (const r of table.rows ?? []) {
+      const [, ready, status, restarts] = r.cells.map(String);
+      const look = { status, ready, restarts: restarts.replace(/\s*\(.*\)/, ''), pod: r.object };
+      if (r.object.metadata?.deletionTimestamp) continue; // a Pod on its way out is not this life
+      const ours = printPod(r.object, new Date());
+      const mine = { status: ours.status, ready: ours.ready, restarts: ours.restarts.replace(/\s*\(.*\)/, '') };
+      if (row(mine) !== row(look)) this.disagreements.push(`ours ${row(mine)} / server ${row(look)}`);
+      this.last = look;
+      this.versions.push(r.object);
+      if (this.statuses[this.statuses.length - 1] !== status) this.statuses.push(status);
+      this.serverRows.add(row(look));
+    }
+  }
+
+  private onApp(app: { status?: { pods?: Array<{ status: string; ready: string; restarts: number }> } }): void {
+    for (const entry of app.status?.pods ?? []) this.awhRows.add(row(entry));
   }
 }
 
-/** The AppWithHelpers showed only rows the server printed (it may lag a step, never invent one). */
-export function assertAwhShowedServerRows(life: PodLife): void {
-  const invented = [...life.awhRows].filter((r) => !life.serverRows.has(r));
-  assert.deepEqual(
-    invented,
-    [],
-    `the AppWithHelpers showed rows the server never printed; server: ${[...life.serverRows].join(' | ')}`,
-  );
+/**
+ * runStarts says when each run of a container began (ms, by restart count), from every Pod
+ * version seen: a run's startedAt is in its state while it runs and once it has ended.
+ */
+export function runStarts(life: PodLife, container: string): number[] {
+  const starts = new Map<number, number>();
+  for (const pod of life.versions) {
+    const c = [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])].find(
+      (s) => s.name === container,
+    );
+    const started = c?.state?.running?.startedAt ?? c?.state?.terminated?.startedAt;
+    if (c && started) starts.set(c.restartCount, new Date(started).getTime());
+  }
+  return [...starts.entries()].sort((a, b) => a[0] - b[0]).map(([, t]) => t);
 }
