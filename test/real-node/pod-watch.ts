@@ -61,8 +61,9 @@ export class PodLife {
   readonly serverRows = new Set<string>();
   readonly awhRows = new Set<string>();
   readonly disagreements: string[] = [];
-  /** Every version of the Pod the watch saw. */
+  /** Every version of the Pod the watch saw, and when (ms since the watch began) with its printed row. */
   readonly versions: V1Pod[] = [];
+  readonly timeline: Array<{ ms: number; row: string }> = [];
   last?: PodLook;
   private readonly stops: Array<() => void>;
   private readonly t0 = Date.now();
@@ -135,6 +136,7 @@ export class PodLife {
       if (row(mine) !== row(look)) this.disagreements.push(`ours ${row(mine)} / server ${row(look)}`);
       this.last = look;
       this.versions.push(r.object);
+      this.timeline.push({ ms: Date.now() - this.t0, row: row(look) });
       if (this.statuses[this.statuses.length - 1] !== status) this.statuses.push(status);
       this.serverRows.add(row(look));
     }

@@ -17,7 +17,8 @@ source "$here/versions.env"
 say() { printf '%s\n' "$*" >&2; }
 fail() { say "build-node: $*"; exit 1; }
 
-key=$(cd "$here" && cat versions.env build-node.sh node/*/go.mod node/*/go.sum node/*/*.go | sha256sum | cut -c1-10)
+# Only the versions this script builds enter the key: a Helm or etcd bump must not rebuild the node.
+key=$( (echo "$KUBERNETES_VERSION $CONTAINERD_VERSION $COREDNS_VERSION"; cd "$here" && cat build-node.sh node/*/go.mod node/*/go.sum node/*/*.go) | sha256sum | cut -c1-10)
 root=${AWH_TOOLS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/appwithhelpers-operator}
 bin="$root/node-k8s-$KUBERNETES_VERSION-containerd-$CONTAINERD_VERSION-coredns-$COREDNS_VERSION-$key"
 
