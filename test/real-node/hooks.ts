@@ -4,6 +4,7 @@
  */
 import { ControlPlane } from '../cluster/control-plane';
 import { RealNode } from '../cluster/node/real-node';
+import { hostDiff, snapshotHost } from './host-snapshot';
 import { createNamespace } from '../integration/kube-helpers';
 import { installCrd, RunningOperator, startOperator } from '../integration/operator-harness';
 
@@ -18,6 +19,7 @@ interface Harness {
 }
 
 let harness: Harness | undefined;
+let hostBefore: string[] = [];
 
 export function realHarness(): Harness {
   if (!harness) throw new Error('the real node is not running (is test/real-node/hooks.ts in the mocha config?)');
@@ -31,6 +33,7 @@ export const mochaHooks = {
     const cluster = await ControlPlane.start({ stages: 'realistic', nodes: 1 });
     const t1 = Date.now();
     let node: RealNode;
+    hostBefore = snapshotHost();
     try {
       node = await RealNode.start(cluster);
     } catch (err) {
@@ -58,5 +61,7 @@ export const mochaHooks = {
     await node.stop();
     await cluster.stop();
     harness = undefined;
+    const left = hostDiff(hostBefore, snapshotHost());
+    if (left.length > 0) throw new Error(`stopping the real node left the host changed:\n  ${left.join('\n  ')}`);
   },
 };

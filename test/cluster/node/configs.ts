@@ -61,6 +61,9 @@ disabled_plugins = ["io.containerd.nri.v1.nri"]
 `;
 }
 
+/** The CNI network's name: libcni's cache files in /var/lib/cni/results start with it. */
+export const cniNetworkName = 'awh-node';
+
 /**
  * CNI: Pods on the harness bridge with no gateway and no masquerade, so a Pod has no default
  * route and reaches only the bridge (other Pods, the node's address). No ip_forward, no iptables.
@@ -69,7 +72,7 @@ export function cniConfig(l: NodeLayout): string {
   return JSON.stringify(
     {
       cniVersion: '1.0.0',
-      name: 'awh-node',
+      name: cniNetworkName,
       plugins: [
         {
           type: 'bridge',

@@ -28,8 +28,10 @@ export interface HostState {
   sysctls: Record<string, string>;
   /** cgroup folders we made (each hierarchy's), removed deepest first. */
   cgroups: string[];
-  /** Paths that did not exist before (the kubelet's and containerd's fixed ones). */
+  /** Folders that did not exist before (the kubelet's and containerd's fixed ones): removed when empty. */
   createdPaths: string[];
+  /** What only this node puts in those fixed places (a trailing * matches a name prefix): removed. */
+  ownedPaths: string[];
   processes: StartedProcess[];
 }
 
@@ -84,6 +86,7 @@ export class HostChanges {
       sysctls: {},
       cgroups: [],
       createdPaths: [],
+      ownedPaths: [],
       processes: [],
     });
     changes.save();
@@ -100,11 +103,18 @@ export class HostChanges {
     this.save();
   }
 
-  /** ensurePath makes a fixed path, recording its topmost missing folder so undo removes only what we made. */
-  ensurePath(dir: string): void {
+  /**
+   * ensurePath makes a fixed path the node needs. Undo removes `owned` (what only this node puts
+   * there), then the folders it made here if they are empty: another program may have started
+   * using one meanwhile (buildah shares /var/lib/cni, say).
+   */
+  ensurePath(dir: string, owned: string[]): void {
     let top: string | undefined;
     for (let p = dir; !existsSync(p); p = path.dirname(p)) top = p;
-    if (top) this.update((s) => s.createdPaths.push(top));
+    this.update((s) => {
+      if (top) s.createdPaths.push(top);
+      s.ownedPaths.push(...owned);
+    });
     mkdirSync(dir, { recursive: true });
   }
 
@@ -141,14 +151,32 @@ export class HostChanges {
       attempt(`restoring ${key}`, () => {
         if (readSysctl(key) !== before) writeFileSync(`/proc/sys/${key}`, before);
       });
-    for (const p of [...s.createdPaths, s.lab].reverse())
-      attempt(`removing ${p}`, () => rmSync(p, { recursive: true, force: true }));
+    for (const p of s.ownedPaths ?? []) attempt(`removing ${p}`, () => removeOwned(p));
+    for (const p of [...s.createdPaths].reverse()) attempt(`removing ${p}`, () => removeEmptyFolders(p));
+    attempt(`removing ${s.lab}`, () => rmSync(s.lab, { recursive: true, force: true }));
     if (problems.length > 0)
       log(
         `  some host changes could not be undone (the state file ${stateFile} is kept):\n    ${problems.join('\n    ')}`,
       );
     else rmSync(path.dirname(stateFile), { recursive: true, force: true });
   }
+}
+
+/** removeOwned removes a path, or with a trailing * every entry of its folder whose name starts so. */
+function removeOwned(owned: string): void {
+  if (!owned.endsWith('*')) return rmSync(owned, { recursive: true, force: true });
+  const dir = path.dirname(owned);
+  const prefix = path.basename(owned).slice(0, -1);
+  if (!existsSync(dir)) return;
+  for (const e of readdirSync(dir).filter((n) => n.startsWith(prefix)))
+    rmSync(path.join(dir, e), { recursive: true, force: true });
+}
+
+/** removeEmptyFolders removes dir and the folders below it, deepest first, as long as they are empty. */
+function removeEmptyFolders(dir: string): void {
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) return;
+  for (const e of readdirSync(dir)) removeEmptyFolders(path.join(dir, e));
+  if (readdirSync(dir).length === 0) rmdirSync(dir);
 }
 
 function readState(): HostState | undefined {

@@ -5,6 +5,7 @@ import { ControlPlane, freePort, serviceCidr, sleep } from '../control-plane';
 import { ManagedProcess } from '../process';
 import {
   cniConfig,
+  cniNetworkName,
   containerdConfig,
   containerdSocket,
   corefile,
@@ -147,8 +148,13 @@ export class RealNode {
     step(`making cgroup ${l.cgroupRoot} and the kubelet's fixed paths`);
     this.makeCgroups();
     // Paths the kubelet, libcni and containerd's shims use whatever they are configured with.
-    for (const fixed of ['/var/lib/kubelet/device-plugins', '/var/lib/cni', '/run/containerd'])
-      changes.ensurePath(fixed);
+    const devicePlugins = '/var/lib/kubelet/device-plugins';
+    changes.ensurePath(devicePlugins, [
+      `${devicePlugins}/kubelet.sock`,
+      `${devicePlugins}/kubelet_internal_checkpoint`,
+    ]);
+    changes.ensurePath('/var/lib/cni', [`/var/lib/cni/results/${cniNetworkName}-*`]);
+    changes.ensurePath('/run/containerd', ['/run/containerd/s', '/run/containerd/fifo']);
 
     step('starting containerd');
     writeFileSync(path.join(l.lab, 'containerd/config.toml'), containerdConfig(l));
