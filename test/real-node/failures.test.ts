@@ -32,7 +32,12 @@ describe('failures on a real node', () => {
     const runs = runStarts(life, 'migrate');
     const gaps = runs.slice(1).map((t, i) => (t - runs[i]) / 1000);
     console.log(`      runs of the failing step began ${gaps.map((g) => `+${g}s`).join(', ')} apart`);
-    assert.ok(gaps[1] > gaps[0] * 1.5 && gaps[2] > gaps[1] * 1.5, `back-off did not grow: gaps ${gaps.join(', ')}s`);
+    // As a kubelet does: the first failure is restarted at once, then after 10 s, then 20 s (give
+    // or take its sync period, on a busy machine).
+    assert.ok(
+      gaps[0] < 8 && gaps[1] >= 9 && gaps[2] >= 18,
+      `not the kubelet's back-off: runs ${gaps.join(', ')}s apart`,
+    );
 
     const status = await statusOf('exits-three');
     const step = status.initSteps?.[0];
