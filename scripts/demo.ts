@@ -48,7 +48,9 @@ async function main(): Promise<void> {
         `    its images are LOCAL STAND-INS built from Debian packages, under the names the examples use:\n${readFileSync(
           realNode.parts.images.versions,
           'utf8',
-        ).replace(/^/gm, '      ')}`,
+        )
+          .trimEnd()
+          .replace(/^/gm, '      ')}`,
       );
     }
     console.log(`2/4 Installing the AppWithHelpers CRD (${elapsed()})`);
