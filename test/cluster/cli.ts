@@ -1,44 +1,67 @@
 /**
  * npm run cluster: builds the control plane if needed, starts it, prints how to use it and
- * stops everything on Ctrl-C.  Flags: --stages fast|realistic (default realistic), --nodes N.
+ * stops everything on Ctrl-C (or SIGINT, SIGTERM, SIGHUP to npm or to us).
+ * Flags: --stages fast|realistic (default realistic), --nodes N, --real-node (one real kubelet
+ * node beside the KWOK ones; needs root).
  */
+import { readFileSync } from 'node:fs';
 import { ControlPlane, StageSet } from './control-plane';
+import { nodeTaint } from './node/configs';
+import { RealNode } from './node/real-node';
+import { onStopRequest } from './stop-signals';
 
 function flag(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
   return i > 0 && process.argv[i + 1] ? process.argv[i + 1] : fallback;
 }
 
+let cluster: ControlPlane | undefined;
+let realNode: RealNode | undefined;
+
+async function stopAll(): Promise<void> {
+  await realNode?.stop();
+  await cluster?.stop();
+}
+
 async function main(): Promise<void> {
   const stages = flag('stages', 'realistic');
   const nodes = Number(flag('nodes', '3'));
+  const withRealNode = process.argv.includes('--real-node');
   if (stages !== 'fast' && stages !== 'realistic')
     throw new Error(`--stages must be fast or realistic, not "${stages}"`);
   if (!Number.isInteger(nodes) || nodes < 1)
     throw new Error(`--nodes must be a whole number of at least 1, not "${flag('nodes', '')}"`);
   const t0 = Date.now();
+  onStopRequest(async (why) => {
+    console.log(`\nStopping (${why})...`);
+    await stopAll();
+    console.log('Stopped.');
+    process.exit(0);
+  });
   console.log('Starting a local Kubernetes control plane (building it first if needed)...');
-  const cluster = await ControlPlane.start({ stages: stages as StageSet, nodes, log: (line) => console.log(line) });
+  cluster = await ControlPlane.start({ stages: stages as StageSet, nodes, log: (line) => console.log(line) });
+  if (withRealNode) {
+    const t1 = Date.now();
+    console.log('Adding a real node (kubelet + containerd + runc)...');
+    realNode = await RealNode.start(cluster, { log: (line) => console.log(line) });
+    console.log(`  real node ${realNode.name} ready in ${((Date.now() - t1) / 1000).toFixed(1)}s`);
+  }
   console.log(
-    `\nReady in ${((Date.now() - t0) / 1000).toFixed(1)}s: Kubernetes ${cluster.server} with ${nodes} KWOK nodes (${stages} stages).`,
+    `\nReady in ${((Date.now() - t0) / 1000).toFixed(1)}s: Kubernetes ${cluster.server} with ${nodes} KWOK nodes (${stages} stages)${realNode ? ` and the real node ${realNode.name}` : ''}.`,
   );
   console.log(`\n  export KUBECONFIG=${cluster.kubeconfig}`);
   console.log(`  export PATH=${cluster.binaries.dir}:$PATH   # kubectl and helm at the server's version\n`);
+  if (realNode)
+    console.log(
+      `A Pod lands on ${realNode.name} with nodeSelector {helpers.dev/real-node: "true"} and the toleration\n` +
+        `{key: ${nodeTaint.key}, operator: Exists, effect: ${nodeTaint.effect}}. Its images are LOCAL STAND-INS built\n` +
+        `from Debian packages under the names the examples use:\n${readFileSync(realNode.parts.images.versions, 'utf8')}`,
+    );
   console.log('Press Ctrl-C to stop it and remove everything it made.');
-  let stopping = false;
-  const stop = async () => {
-    if (stopping) return;
-    stopping = true;
-    console.log('\nStopping the control plane...');
-    await cluster.stop();
-    console.log('Stopped.');
-    process.exit(0);
-  };
-  process.on('SIGINT', stop);
-  process.on('SIGTERM', stop);
 }
 
-main().catch((err: Error) => {
+main().catch(async (err: Error) => {
   console.error(`cluster: ${err.message}`);
+  await stopAll().catch(() => undefined);
   process.exit(1);
 });

@@ -4,6 +4,7 @@ import * as https from 'node:https';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { reapAbandoned, writeOwner } from './abandoned';
 import { Binaries, ensureBinaries } from './binaries';
 import { makeClientCert, makePki, Pki } from './pki';
 import { ManagedProcess } from './process';
@@ -24,6 +25,8 @@ export interface ControlPlaneOptions {
 }
 
 const stagesDir = path.join(__dirname, 'stages');
+/** ClusterIPs come from here; a real node blackholes it on the host so no such packet can leave. */
+export const serviceCidr = '10.96.0.0/16';
 const startTimeoutMs = 90_000;
 
 /**
@@ -58,6 +61,7 @@ export class ControlPlane {
     };
     const binaries = await ensureBinaries();
     const base = existsSync('/dev/shm') ? '/dev/shm' : os.tmpdir(); // tmpfs keeps etcd fast
+    reapAbandoned(base, 'awh-cluster-', opts.log);
     const dir = mkdtempSync(path.join(base, 'awh-cluster-'));
     mkdirSync(path.join(dir, 'logs'));
     const cluster = new ControlPlane(dir, binaries, makePki(dir), await freePort(), opts);
@@ -146,6 +150,10 @@ export class ControlPlane {
     const p = new ManagedProcess(name, command, args, path.join(this.dir, 'logs', `${name}.log`), env);
     this.procs.push(p);
     p.start();
+    writeOwner(
+      this.dir,
+      this.procs.filter((q) => q.pid !== undefined).map((q) => [q.name, q.pid!]),
+    );
     return p;
   }
 
@@ -190,7 +198,12 @@ export class ControlPlane {
       `--service-account-key-file=${pki.serviceAccountPub}`,
       `--service-account-signing-key-file=${pki.serviceAccountKey}`,
       '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
-      '--service-cluster-ip-range=10.96.0.0/16',
+      `--service-cluster-ip-range=${serviceCidr}`,
+      // For kubectl logs/exec on a real node: dial its InternalIP (a loopback one is refused by
+      // the kubelet) and present a certificate the kubelet's webhook authorizer accepts.
+      '--kubelet-preferred-address-types=InternalIP',
+      `--kubelet-client-certificate=${pki.adminCert}`,
+      `--kubelet-client-key=${pki.adminKey}`,
       '--authorization-mode=Node,RBAC',
       '--allow-privileged=true',
       '--profiling=false',
@@ -219,7 +232,7 @@ export class ControlPlane {
       `--kubeconfig=${kcm}`,
       '--leader-elect=false',
       '--secure-port=0',
-      '--controllers=garbage-collector-controller,replicaset-controller,deployment-controller,namespace-controller,serviceaccount-controller,serviceaccount-token-controller,root-ca-certificate-publisher-controller,clusterrole-aggregation-controller',
+      '--controllers=garbage-collector-controller,replicaset-controller,deployment-controller,namespace-controller,serviceaccount-controller,serviceaccount-token-controller,root-ca-certificate-publisher-controller,clusterrole-aggregation-controller,endpointslice-controller',
       `--service-account-private-key-file=${pki.serviceAccountKey}`,
       `--root-ca-file=${pki.caCert}`,
       '--use-service-account-credentials=true',

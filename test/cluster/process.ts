@@ -25,7 +25,9 @@ export class ManagedProcess {
   start(): void {
     if (this.running) return;
     const log = openSync(this.logFile, 'a');
-    const child = spawn(this.command, this.args, { stdio: ['ignore', log, log], env: this.env });
+    // A process group of its own: a Ctrl-C in the terminal reaches only us, and we stop the
+    // processes in order (the kubelet before containerd, the API server before etcd).
+    const child = spawn(this.command, this.args, { stdio: ['ignore', log, log], env: this.env, detached: true });
     closeSync(log);
     this.child = child;
     this.exited = new Promise((resolve) => child.once('exit', () => resolve()));
