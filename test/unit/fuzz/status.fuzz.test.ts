@@ -8,7 +8,9 @@ import { deriveStatus, type StatusInput } from '../../../src/core/status';
 import { printPod } from '../../../src/core/print-pod';
 import { fuzzParams, world } from '../../arbitraries';
 
-const CONDITIONS = ['Initialized', 'SidecarsReady', 'Degraded', 'Progressing', 'Ready'];
+const CONDITIONS = ['Initialized', 'SidecarsReady', 'Degraded', 'Progressing', 'Ready', 'Reconciling', 'Stalled'];
+/** What moves when the progress deadline passes; nothing else depends on the clock. */
+const DEADLINE_CONDITIONS = ['Progressing', 'Reconciling', 'Stalled'];
 const fraction = (s: string | undefined) => {
   const m = /^(\d+)\/(\d+)$/.exec(s ?? '');
   assert.ok(m, `not "a/b": ${s}`);
@@ -50,12 +52,33 @@ describe('fuzz: status', () => {
           stored.success,
           `the status subresource would refuse it: ${stored.success ? '' : stored.error.message}`,
         );
-        const later = new Date(w.now.getTime() + 3_600_000);
+        const deadline = parsed.ok ? parsed.spec.progressDeadlineSeconds : 600;
+        const soon = new Date(w.now.getTime() + (deadline - 1) * 1000);
         assert.deepEqual(
-          deriveStatus({ ...input, previous: status, now: later }),
+          deriveStatus({ ...input, previous: status, now: soon }),
           status,
-          'the same world gives the same status, an hour later too: nothing to write',
+          'the same world gives the same status, until the progress deadline too: nothing to write',
         );
+        const later = deriveStatus({ ...input, previous: status, now: new Date(w.now.getTime() + 3_600_000) });
+        const apart = (st: AppStatus) => ({
+          ...st,
+          conditions: st.conditions?.filter((c) => !DEADLINE_CONDITIONS.includes(c.type)),
+        });
+        assert.deepEqual(
+          apart(later),
+          apart(status),
+          'past the deadline only Progressing, Reconciling and Stalled move',
+        );
+        assert.deepEqual(
+          deriveStatus({ ...input, previous: later, now: new Date(w.now.getTime() + 7_200_000) }),
+          later,
+          'stalled, it stays as it is: nothing to write on every pass',
+        );
+        for (const st of [status, later])
+          assert.ok(
+            !(cond(st, 'Reconciling').status === 'True' && cond(st, 'Stalled').status === 'True'),
+            'Reconciling and Stalled both True',
+          );
         assert.deepEqual(
           deriveStatus({ ...input, pods: w.pods.map(slimPod) }),
           status,
@@ -81,7 +104,12 @@ describe('fuzz: status', () => {
           );
           assert.deepEqual([entry.status, entry.ready], [printed.status, printed.ready]);
         }
-        assertConditions(status, w.generation, w.now, parsed.ok ? CONDITIONS : ['Degraded', 'Ready', 'Progressing']);
+        assertConditions(
+          status,
+          w.generation,
+          w.now,
+          parsed.ok ? CONDITIONS : ['Degraded', 'Ready', 'Progressing', 'Reconciling', 'Stalled'],
+        );
 
         if (!parsed.ok) {
           assert.deepEqual([status.phase, status.podStatus], ['Degraded', 'InvalidSpec']);
@@ -129,10 +157,14 @@ describe('fuzz: status', () => {
           );
         if (status.phase === 'Degraded') assert.ok(degraded);
         if (status.phase === 'Running') assert.ok(spec.replicas === 0 || status.readyReplicas! >= spec.replicas);
-        if (cond(status, 'Ready').status === 'True')
+        if (cond(status, 'Ready').status === 'True') {
           assert.ok(
             spec.replicas === 0 || (status.readyReplicas! >= spec.replicas && status.updatedReplicas! >= spec.replicas),
           );
+          // The rollout is complete: no Pod of another template is live.
+          assert.ok(spec.replicas === 0 || status.updatedReplicas === status.replicas, 'Ready with an old Pod live');
+          assert.equal(cond(status, 'Stalled').status, 'False');
+        }
         if (!steps)
           assert.deepEqual(
             [cond(status, 'Initialized').status, cond(status, 'Initialized').reason],
