@@ -374,6 +374,38 @@ describe('deriveStatus', () => {
     });
   });
 
+  describe('an app that keeps failing stays AppCrashLooping through every turn, with its last failure', () => {
+    const plain = anApp();
+    const failure = { exitCode: 2, reason: 'Error', message: 'bind: address in use' };
+    const turns: Array<[string, object, number, string]> = [
+      ['first exit', { terminated: failure }, 0, 'AppFailed: app web exited with code 2: bind: address in use'],
+      ['waiting in CrashLoopBackOff', { waiting: { reason: 'CrashLoopBackOff' } }, 1, 'AppCrashLooping'],
+      ['running again, not ready', { running: { startedAt: NOW } }, 1, 'AppCrashLooping'],
+      ['exited again', { terminated: failure }, 2, 'AppCrashLooping'],
+      ['waiting again', { waiting: { reason: 'CrashLoopBackOff' } }, 5, 'AppCrashLooping'],
+    ];
+    for (const [name, state, restarts, want] of turns)
+      it(name, () => {
+        const pod = aPod(plain).ready().build();
+        pod.status!.conditions = pod.status!.conditions!.map((c) => ({
+          ...c,
+          status: c.type === 'Initialized' ? 'True' : 'False',
+        }));
+        pod.status!.containerStatuses = [
+          {
+            ...pod.status!.containerStatuses![0],
+            ready: false,
+            restartCount: restarts,
+            ...(restarts ? { lastState: { terminated: failure } } : {}),
+            state,
+          },
+        ];
+        const d = cond(status(plain, [pod]), 'Degraded');
+        const looping = 'AppCrashLooping: app web keeps failing (exit code 2): bind: address in use';
+        assert.equal(`${d.reason}: ${d.message}`, want === 'AppCrashLooping' ? looping : want);
+      });
+  });
+
   it('keeps a crash-looping sidecar SidecarCrashLooping while it runs again, not ready', () => {
     const withLog = anApp().withSidecar('log');
     const pod = aPod(withLog).ready().build();
