@@ -153,9 +153,12 @@ export function deriveStatus(input: StatusInput): AppStatus {
 
   // Degraded: something a person has to look at.
   // A step that failed stays failing through its restarts (Error, CrashLoopBackOff, Running) until it succeeds.
-  const crashingStep = views
+  // With several Pods one may fail for the first time while another already crash-loops: the
+  // crash-looping one speaks for all, so the reason does not move as each Pod takes its turn.
+  const failingSteps = views
     .map((v) => ({ v, s: v.steps[v.stepsDone] }))
-    .find(({ s }) => s && (s.state === 'Failed' || isStepCrashLooping(s)));
+    .filter(({ s }) => s && (s.state === 'Failed' || isStepCrashLooping(s)));
+  const crashingStep = failingSteps.find(({ s }) => isStepCrashLooping(s)) ?? failingSteps[0];
   const crashingSidecar = views.flatMap((v) => v.sidecars).find(isHelperFailing);
   const crashingApp = views.map((v) => v.app).find(isHelperFailing);
   if (input.failure) cond(ConditionType.Degraded, 'True', input.failure.reason, input.failure.message);

@@ -249,6 +249,15 @@ describe('deriveStatus', () => {
         );
       });
 
+    it('with several Pods, says crash-looping while one Pod fails for the first time', () => {
+      const two = anApp().withStep('migrate').with({ replicas: 2 });
+      const s = status(two, [
+        aPod(two, 0).crashLooping('migrate', 3, 0, 'no db', 'error').build(),
+        aPod(two, 1).crashLooping('migrate', 3, 4, 'no db', 'running').build(),
+      ]);
+      assert.equal(cond(s, 'Degraded').reason, 'InitStepCrashLooping');
+    });
+
     it('says the same, word for word, in every turn after the first restart', () => {
       const messages = new Set(
         (['waiting', 'running', 'error'] as const).flatMap((turn) =>
