@@ -1,4 +1,5 @@
 import { strict as assert } from 'node:assert';
+import { isDeepStrictEqual } from 'node:util';
 import fc from 'fast-check';
 import type { V1Pod } from '@kubernetes/client-node';
 import { parseSpec, statusSchema, type AppStatus } from '../../../src/api/schema';
@@ -19,7 +20,7 @@ const fraction = (s: string | undefined) => {
 
 describe('fuzz: status', () => {
   it('derives a storable, consistent status from any Pods, the same every time, and prints each Pod as kubectl does', function () {
-    this.timeout(60_000);
+    this.timeout(180_000); // four derivations per world; a busy 2-core machine runs others' tests too
     let podStates = 0;
     fc.assert(
       fc.property(world, (w) => {
@@ -69,11 +70,12 @@ describe('fuzz: status', () => {
           apart(status),
           'past the deadline only Progressing, Reconciling and Stalled move',
         );
-        assert.deepEqual(
-          deriveStatus({ ...input, previous: later, now: new Date(w.now.getTime() + 7_200_000) }),
-          later,
-          'stalled, it stays as it is: nothing to write on every pass',
-        );
+        if (!isDeepStrictEqual(later, status))
+          assert.deepEqual(
+            deriveStatus({ ...input, previous: later, now: new Date(w.now.getTime() + 7_200_000) }),
+            later,
+            'stalled, it stays as it is: nothing to write on every pass',
+          );
         for (const st of [status, later])
           assert.ok(
             !(cond(st, 'Reconciling').status === 'True' && cond(st, 'Stalled').status === 'True'),
