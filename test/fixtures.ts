@@ -138,7 +138,24 @@ export class PodBuilder {
       false,
     );
   }
-  crashLooping(step: string, exitCode = 3, restarts = 2, message = 'connection refused'): this {
+  /**
+   * crashLooping(step): the step failed `restarts` times so far and is, as a kubelet shows it in
+   * turn, waiting in CrashLoopBackOff, running again, or just exited (Error) once more.
+   */
+  crashLooping(
+    step: string,
+    exitCode = 3,
+    restarts = 2,
+    message = 'connection refused',
+    now: 'waiting' | 'running' | 'error' = 'waiting',
+  ): this {
+    const failure = { exitCode, reason: 'Error', message, startedAt: NOW, finishedAt: NOW };
+    const state =
+      now === 'waiting'
+        ? { waiting: { reason: 'CrashLoopBackOff', message: `back-off 20s restarting failed container=${step}` } }
+        : now === 'running'
+          ? { running: { startedAt: NOW } }
+          : { terminated: failure };
     const init = this.inits().map((c) =>
       c.name === step
         ? {
@@ -147,11 +164,9 @@ export class PodBuilder {
             imageID: '',
             ready: false,
             restartCount: restarts,
-            started: false,
-            lastState: { terminated: { exitCode, reason: 'Error', message, startedAt: NOW, finishedAt: NOW } },
-            state: {
-              waiting: { reason: 'CrashLoopBackOff', message: `back-off 20s restarting failed container=${c.name}` },
-            },
+            started: now === 'running',
+            ...(restarts > 0 ? { lastState: { terminated: failure } } : {}),
+            state,
           }
         : (c as { restartPolicy?: string }).restartPolicy === 'Always'
           ? running(c.name)

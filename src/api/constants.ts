@@ -26,6 +26,10 @@ export const ConditionType = {
   SidecarsReady: 'SidecarsReady',
   Progressing: 'Progressing',
   Degraded: 'Degraded',
+  /** kstatus: True while the operator works toward the spec (kstatus InProgress). */
+  Reconciling: 'Reconciling',
+  /** kstatus: True when it cannot get there without a person (kstatus Failed). */
+  Stalled: 'Stalled',
 } as const;
 
 /** Condition and Event reasons: PascalCase, one per situation a person can act on. */
@@ -51,6 +55,9 @@ export const Reason = {
   RollingUpdate: 'RollingUpdate',
   Complete: 'Complete',
   CreatingPods: 'CreatingPods',
+  StartingPods: 'StartingPods',
+  DeletingPods: 'DeletingPods',
+  ProgressDeadlineExceeded: 'ProgressDeadlineExceeded',
   FailedCreate: 'FailedCreate',
   FailedDelete: 'FailedDelete',
   PodCreated: 'PodCreated',

@@ -163,6 +163,10 @@ export function buildCrd(): Schema {
                 spec,
                 status: {
                   ...status,
+                  // Read before the operator's first pass, an object without status is Current to kstatus
+                  // (Helm 4 --wait, Flux), which would end their wait at once. Served with observedGeneration
+                  // 0 instead, it is InProgress ("generation 1, observed 0") until the operator writes.
+                  default: { observedGeneration: 0 },
                   description:
                     "What the operator observed: every init step's and sidecar's phase, conditions and display strings.",
                 },

@@ -229,6 +229,15 @@ const byName = { 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': 
 export const specSchema = z
   .object({
     replicas: z.number().int().min(0).max(10000).default(1).describe('How many Pods to keep. Default 1; 0 keeps none.'),
+    progressDeadlineSeconds: z
+      .number()
+      .int()
+      .min(1)
+      .max(2147483647)
+      .default(600)
+      .describe(
+        'Seconds the Pods may go without progress (a Pod created, a step finished, a Pod ready) before Progressing turns False with ProgressDeadlineExceeded and Stalled True, as for a Deployment. Default 600. Not part of the Pod template: changing it rolls no Pod.',
+      ),
     app: appContainerSchema,
     initSteps: z
       .array(initStepSchema)
@@ -520,6 +529,10 @@ export const statusSchema = z.object({
       }),
     )
     .optional(),
+  lastProgressTime: z
+    .string()
+    .optional()
+    .describe('When the Pods last made progress; spec.progressDeadlineSeconds counts from here.'),
   conditions: z
     .array(conditionSchema)
     .optional()

@@ -5,6 +5,7 @@ import { parseSpec, type AppStatus, type AppWithHelpers } from '../api/schema';
 import { planPods } from '../core/plan';
 import { isControlledBy } from '../core/pod-facts';
 import { renderPodTemplate, resolveSidecarMode, type RenderOptions } from '../core/render';
+import { msUntilDeadline } from '../core/progress';
 import { deriveStatus } from '../core/status';
 import { ApiError } from '../k8s/api-error';
 import type { Logger } from '../obs/logger';
@@ -113,14 +114,20 @@ export async function reconcile(key: string, d: ReconcileDeps): Promise<Outcome>
       .recordEvent(app, type, reason, message, now)
       .catch((err) => d.log.warn('event not recorded', { key, reason, error: (err as Error).message }));
   }
+  // A rollout still under way is looked at again when its progress deadline passes, even if no Pod changes.
+  const untilDeadline = parsed.ok ? msUntilDeadline(status, parsed.spec.progressDeadlineSeconds, now) : undefined;
+  if (untilDeadline !== undefined) d.requeueAfter(key, untilDeadline);
+  // kstatus (Helm 4 --wait, Flux) reads an object without status as Current: the first is written at once.
+  const first = !stored?.conditions?.length;
   let held = false;
   if (isDeepStrictEqual(status, stored ?? {})) {
     d.heldSince.delete(key);
-  } else if (wrote && !failure) {
+  } else if (wrote && !failure && !first) {
     // Pods were just created or deleted: their events bring this key back with a newer picture.
   } else if (
+    !first &&
     inFlux(status) &&
-    (!stored?.phase || inFlux(stored)) &&
+    inFlux(stored!) &&
     (d.heldSince.get(key) ?? now.getTime()) + STATUS_HOLD_MS > now.getTime()
   ) {
     const since = d.heldSince.get(key) ?? now.getTime();

@@ -1,7 +1,16 @@
-import type { V1ContainerStatus, V1Pod } from '@kubernetes/client-node';
+import type { V1Pod } from '@kubernetes/client-node';
 import { ConditionType, Reason } from '../api/constants';
 import type { AppSpec, AppStatus, Condition, HelperStatus, ParsedSpec, StepStatus } from '../api/schema';
+import {
+  describeHelper,
+  describeStep,
+  helperStatus,
+  isHelperFailing,
+  isStepCrashLooping,
+  stepStatus,
+} from './helper-status';
 import { printPod } from './print-pod';
+import { deadlineExceeded, progressTime } from './progress';
 import {
   containerStatus,
   isFinished,
@@ -24,7 +33,7 @@ export interface StatusInput {
   sidecarMode?: 'Native' | 'Classic';
   /** A failure of the last apply (create or delete), for the Degraded condition. */
   failure?: { reason: string; message: string };
-  /** The status written last time, only to keep each condition's lastTransitionTime. */
+  /** The status written last time: each condition's lastTransitionTime, and the last progress time. */
   previous?: AppStatus;
   now: Date;
 }
@@ -39,8 +48,6 @@ interface PodView {
   sidecarsReady: number;
   ready: boolean;
 }
-
-const MAX_LOG_CHARS = 300;
 
 /**
  * deriveStatus computes the whole status from the spec and the observed Pods alone: the same
@@ -65,6 +72,9 @@ export function deriveStatus(input: StatusInput): AppStatus {
     cond(ConditionType.Degraded, 'True', Reason.InvalidSpec, message);
     cond(ConditionType.Ready, 'False', Reason.InvalidSpec, message);
     cond(ConditionType.Progressing, 'False', Reason.InvalidSpec, message);
+    // kstatus (Helm 4 --wait, Flux): Failed. Retrying cannot help until the spec changes.
+    cond(ConditionType.Reconciling, 'False', Reason.InvalidSpec, message);
+    cond(ConditionType.Stalled, 'True', Reason.InvalidSpec, message);
     return clean({
       observedGeneration: generation,
       phase: 'Degraded',
@@ -74,6 +84,7 @@ export function deriveStatus(input: StatusInput): AppStatus {
       ready: `${live.filter(isPodReady).length}/${input.previous?.ready?.split('/')[1] ?? live.length}`,
       restarts: live.reduce((n, p) => n + restartsOf(p), 0),
       pods: pods.length ? pods : undefined,
+      lastProgressTime: input.previous?.lastProgressTime,
       conditions,
     });
   }
@@ -88,7 +99,10 @@ export function deriveStatus(input: StatusInput): AppStatus {
   const least = views[0];
   const wanted = spec.replicas;
   const readyReplicas = views.filter((v) => v.ready).length;
-  const updatedReplicas = views.filter((v) => templateHashOf(v.pod) === input.hash).length;
+  const current = views.filter((v) => templateHashOf(v.pod) === input.hash);
+  const updatedReplicas = current.length;
+  const readyCurrent = current.filter((v) => v.ready).length;
+  const oldLive = views.length - updatedReplicas;
   const stepCount = spec.initSteps?.length ?? 0;
   const sidecarCount = spec.sidecars?.length ?? 0;
   const several = views.length > 1;
@@ -109,8 +123,8 @@ export function deriveStatus(input: StatusInput): AppStatus {
   else {
     const i = initBlocked.stepsDone;
     const step = initBlocked.steps[i];
-    const same = (v: PodView) => v.stepsDone === i && v.steps[i]?.state === step.state;
     const { reason, message } = describeStep(step, i, stepCount);
+    const same = (v: PodView) => v.stepsDone === i && describeStep(v.steps[i], i, stepCount).reason === reason;
     cond(ConditionType.Initialized, 'False', reason, message + howMany(same));
   }
 
@@ -127,7 +141,7 @@ export function deriveStatus(input: StatusInput): AppStatus {
     );
   else {
     const s = sidecarBlocked.sidecars.find((h) => !h.ready)!;
-    const looping = s.reason === 'CrashLoopBackOff' || (s.state === 'Terminated' && (s.exitCode ?? 0) !== 0);
+    const looping = isHelperFailing(s);
     cond(
       ConditionType.SidecarsReady,
       'False',
@@ -138,13 +152,15 @@ export function deriveStatus(input: StatusInput): AppStatus {
   }
 
   // Degraded: something a person has to look at.
-  const crashingStep = views.map((v) => ({ v, s: v.steps[v.stepsDone] })).find(({ s }) => s && s.state === 'Failed');
-  const crashingSidecar = views
-    .flatMap((v) => v.sidecars)
-    .find((h) => h.reason === 'CrashLoopBackOff' || (h.state === 'Terminated' && (h.exitCode ?? 0) !== 0));
-  const crashingApp = views
-    .map((v) => v.app)
-    .find((h) => h.reason === 'CrashLoopBackOff' || (h.state === 'Terminated' && (h.exitCode ?? 0) !== 0));
+  // A step that failed stays failing through its restarts (Error, CrashLoopBackOff, Running) until it succeeds.
+  // With several Pods one may fail for the first time while another already crash-loops: the
+  // crash-looping one speaks for all, so the reason does not move as each Pod takes its turn.
+  const failingSteps = views
+    .map((v) => ({ v, s: v.steps[v.stepsDone] }))
+    .filter(({ s }) => s && (s.state === 'Failed' || isStepCrashLooping(s)));
+  const crashingStep = failingSteps.find(({ s }) => isStepCrashLooping(s)) ?? failingSteps[0];
+  const crashingSidecar = views.flatMap((v) => v.sidecars).find(isHelperFailing);
+  const crashingApp = views.map((v) => v.app).find(isHelperFailing);
   if (input.failure) cond(ConditionType.Degraded, 'True', input.failure.reason, input.failure.message);
   else if (crashingStep) {
     const { reason, message } = describeStep(crashingStep.s, crashingStep.v.stepsDone, stepCount);
@@ -155,42 +171,76 @@ export function deriveStatus(input: StatusInput): AppStatus {
     cond(
       ConditionType.Degraded,
       'True',
-      crashingApp.reason === 'CrashLoopBackOff' ? Reason.AppCrashLooping : Reason.AppFailed,
+      crashingApp.restartCount >= 1 ? Reason.AppCrashLooping : Reason.AppFailed,
       describeHelper('app', crashingApp),
     );
   else cond(ConditionType.Degraded, 'False', Reason.AsExpected, 'nothing is failing');
 
-  // Progressing
-  const settled = views.length === wanted && updatedReplicas === wanted && input.pods.length === live.length;
-  if (settled)
+  // Ready: the rollout is complete. Every wanted Pod has the current template and is ready, and no
+  // Pod of an older template is still live (one being deleted is on its way out and does not count).
+  const rolledOut = wanted > 0 && readyCurrent >= wanted && oldLive === 0;
+  const settled = rolledOut && views.length === wanted && input.pods.length === live.length;
+  const counts = {
+    observedGeneration: generation,
+    replicas: views.length,
+    readyReplicas,
+    updatedReplicas,
+    initProgress: `${least ? least.stepsDone : 0}/${stepCount}`,
+    sidecarsReady: `${least ? least.sidecarsReady : 0}/${sidecarCount}`,
+  };
+  const lastProgressTime = progressTime(input.previous, counts, now);
+
+  // Progressing: True until the rollout is complete, False once it is, or when it made no
+  // progress for progressDeadlineSeconds (as a Deployment's ProgressDeadlineExceeded).
+  const leaving = input.pods.length - live.length + Math.max(0, views.length - wanted);
+  const blocker = oldLive
+    ? { reason: Reason.RollingUpdate, message: `${updatedReplicas} of ${wanted} Pods have the current template` }
+    : rolledOut || views.length > wanted
+      ? { reason: Reason.DeletingPods, message: `${leaving} Pod${leaving === 1 ? '' : 's'} on the way out` }
+      : updatedReplicas < wanted
+        ? { reason: Reason.CreatingPods, message: `${views.length} of ${wanted} Pods exist` }
+        : {
+            reason: Reason.StartingPods,
+            message: `${readyCurrent}/${wanted} Pods are ready${least ? `; the least advanced is ${least.printed.status}` : ''}`,
+          };
+  const deadline = spec.progressDeadlineSeconds;
+  const stalled = !settled && wanted > 0 && deadlineExceeded(lastProgressTime, deadline, now);
+  const why = conditions.find((c) => c.type === ConditionType.Degraded && c.status === 'True')?.message;
+  const stalledMessage = `no progress for ${deadline}s (progressDeadlineSeconds): ${why ?? blocker.message}`;
+  if (settled || (wanted === 0 && views.length === 0))
     cond(
       ConditionType.Progressing,
       'False',
       Reason.Complete,
       `${wanted} Pod${wanted === 1 ? '' : 's'} with the current template`,
     );
-  else if (updatedReplicas < views.length)
-    cond(
-      ConditionType.Progressing,
-      'True',
-      Reason.RollingUpdate,
-      `${updatedReplicas} of ${wanted} Pods have the current template`,
-    );
-  else cond(ConditionType.Progressing, 'True', Reason.CreatingPods, `${views.length} of ${wanted} Pods exist`);
+  else if (stalled) cond(ConditionType.Progressing, 'False', Reason.ProgressDeadlineExceeded, stalledMessage);
+  else cond(ConditionType.Progressing, 'True', blocker.reason, blocker.message);
 
-  // Ready
   if (wanted === 0) cond(ConditionType.Ready, 'True', Reason.NoReplicas, 'replicas is 0: no Pods are wanted');
-  else if (readyReplicas >= wanted && updatedReplicas >= wanted)
-    cond(ConditionType.Ready, 'True', Reason.PodsReady, `${readyReplicas}/${wanted} Pods are ready`);
+  else if (rolledOut) cond(ConditionType.Ready, 'True', Reason.PodsReady, `${readyCurrent}/${wanted} Pods are ready`);
   else
     cond(
       ConditionType.Ready,
       'False',
       views.length ? Reason.PodsNotReady : Reason.PodsPending,
       views.length
-        ? `${readyReplicas}/${wanted} Pods are ready; the least advanced is ${least.printed.status}`
+        ? oldLive && readyCurrent >= wanted
+          ? `${readyCurrent}/${wanted} Pods are ready; ${oldLive} of an older template still running`
+          : `${readyCurrent}/${wanted} Pods are ready; the least advanced is ${least.printed.status}`
         : 'no Pod exists yet',
     );
+
+  // kstatus (Helm 4 --wait, Flux, kpt, Config Sync) reads these two: Reconciling True is
+  // InProgress, Stalled True is Failed, both False with Ready True is Current. Never both True.
+  const progressing = conditions.find((c) => c.type === ConditionType.Progressing)!;
+  if (stalled) {
+    cond(ConditionType.Reconciling, 'False', Reason.ProgressDeadlineExceeded, stalledMessage);
+    cond(ConditionType.Stalled, 'True', Reason.ProgressDeadlineExceeded, stalledMessage);
+  } else {
+    cond(ConditionType.Reconciling, progressing.status, progressing.reason, progressing.message);
+    cond(ConditionType.Stalled, 'False', Reason.AsExpected, 'the rollout is not stuck');
+  }
 
   const degraded = conditions.some((c) => c.type === ConditionType.Degraded && c.status === 'True');
   const phase: AppStatus['phase'] =
@@ -214,8 +264,8 @@ export function deriveStatus(input: StatusInput): AppStatus {
     readyReplicas,
     updatedReplicas,
     ready: `${readyReplicas}/${wanted}`,
-    initProgress: `${least ? least.stepsDone : 0}/${stepCount}`,
-    sidecarsReady: `${least ? least.sidecarsReady : 0}/${sidecarCount}`,
+    initProgress: counts.initProgress,
+    sidecarsReady: counts.sidecarsReady,
     restarts: views.reduce((n, v) => n + restartsOf(v.pod), 0),
     initSteps: least
       ? least.steps.length
@@ -235,6 +285,7 @@ export function deriveStatus(input: StatusInput): AppStatus {
     pods: views.length
       ? views.map((v) => podEntry(v.pod, now)).sort((a, b) => a.name.localeCompare(b.name))
       : undefined,
+    lastProgressTime,
     conditions,
   });
 }
@@ -267,110 +318,6 @@ function viewPod(pod: V1Pod, spec: AppSpec, mode: 'Native' | 'Classic', now: Dat
 function progress(v: PodView, spec: AppSpec): number {
   const total = (spec.initSteps?.length ?? 0) + (spec.sidecars?.length ?? 0) + 1;
   return v.stepsDone + v.sidecarsReady + (v.ready ? total : v.app.state === 'Running' ? 0.5 : 0);
-}
-
-export function stepStatus(name: string, cs: V1ContainerStatus | undefined): StepStatus {
-  const state = cs?.state;
-  if (state?.terminated) {
-    const t = state.terminated;
-    return {
-      name,
-      state: (t.exitCode ?? 0) === 0 ? 'Succeeded' : 'Failed',
-      restartCount: cs!.restartCount ?? 0,
-      exitCode: t.exitCode ?? 0,
-      reason: t.reason,
-      message: lastLines(t.message),
-      startedAt: toIso(t.startedAt),
-      finishedAt: toIso(t.finishedAt),
-    };
-  }
-  if (state?.running)
-    return { name, state: 'Running', restartCount: cs!.restartCount ?? 0, startedAt: toIso(state.running.startedAt) };
-  const last = cs?.lastState?.terminated;
-  if (state?.waiting?.reason === 'CrashLoopBackOff' && last) {
-    return {
-      name,
-      state: 'Failed',
-      restartCount: cs!.restartCount ?? 0,
-      exitCode: last.exitCode,
-      reason: 'CrashLoopBackOff',
-      message: lastLines(last.message) ?? state.waiting.message,
-      startedAt: toIso(last.startedAt),
-      finishedAt: toIso(last.finishedAt),
-    };
-  }
-  return {
-    name,
-    state: 'Waiting',
-    restartCount: cs?.restartCount ?? 0,
-    reason: state?.waiting?.reason,
-    message: state?.waiting?.message,
-  };
-}
-
-export function helperStatus(name: string, cs: V1ContainerStatus | undefined): HelperStatus {
-  const state = cs?.state;
-  const base = { name, ready: !!cs?.ready, restartCount: cs?.restartCount ?? 0 };
-  if (state?.running) return { ...base, state: 'Running' };
-  if (state?.terminated)
-    return {
-      ...base,
-      state: 'Terminated',
-      exitCode: state.terminated.exitCode,
-      reason: state.terminated.reason,
-      message: lastLines(state.terminated.message),
-    };
-  const last = cs?.lastState?.terminated;
-  return {
-    ...base,
-    state: 'Waiting',
-    reason: state?.waiting?.reason,
-    message:
-      state?.waiting?.reason === 'CrashLoopBackOff' && last
-        ? (lastLines(last.message) ?? state.waiting.message)
-        : state?.waiting?.message,
-    ...(state?.waiting?.reason === 'CrashLoopBackOff' && last ? { exitCode: last.exitCode } : {}),
-  };
-}
-
-function describeStep(step: StepStatus, i: number, total: number): { reason: string; message: string } {
-  const at = `step ${i + 1}/${total} ${step.name}`;
-  const logs = step.message ? `: ${step.message}` : '';
-  switch (step.state) {
-    case 'Running':
-      return { reason: Reason.InitStepRunning, message: `${at} running` };
-    case 'Failed':
-      return step.reason === 'CrashLoopBackOff'
-        ? {
-            reason: Reason.InitStepCrashLooping,
-            message: `${at} keeps failing (exit code ${step.exitCode}, ${step.restartCount} restarts)${logs}`,
-          }
-        : {
-            reason: Reason.InitStepFailed,
-            message: `${at} failed with exit code ${step.exitCode}${step.reason ? ` (${step.reason})` : ''}${logs}`,
-          };
-    default:
-      return {
-        reason: Reason.InitStepWaiting,
-        message: `${at} waiting${step.reason ? ` (${step.reason}${step.message ? `: ${step.message}` : ''})` : ''}`,
-      };
-  }
-}
-
-function describeHelper(kind: string, h: HelperStatus): string {
-  const logs = h.message ? `: ${h.message}` : '';
-  if (h.reason === 'CrashLoopBackOff')
-    return `${kind} ${h.name} keeps failing (exit code ${h.exitCode ?? '?'}, ${h.restartCount} restarts)${logs}`;
-  if (h.state === 'Terminated') return `${kind} ${h.name} exited with code ${h.exitCode}${logs}`;
-  if (h.state === 'Running') return `${kind} ${h.name} is running but not ready`;
-  return `${kind} ${h.name} is waiting${h.reason ? ` (${h.reason})` : ''}${logs}`;
-}
-
-/** lastLines keeps the end of a termination message: that is where the error usually is. */
-function lastLines(message: string | undefined): string | undefined {
-  if (!message) return undefined;
-  const lines = message.trim().split('\n').slice(-3).join(' | ');
-  return lines.length > MAX_LOG_CHARS ? `…${lines.slice(-MAX_LOG_CHARS)}` : lines;
 }
 
 function podEntry(p: V1Pod, now: Date) {

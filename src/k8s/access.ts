@@ -24,7 +24,8 @@ export function rightsNeeded(namespaces: string[], lease?: { namespace: string }
     rights.push({ group: 'helpers.dev', resource: 'appwithhelpers', subresource: 'status', verb: 'patch', namespace });
     for (const verb of ['list', 'watch', 'create', 'delete'])
       rights.push({ group: '', resource: 'pods', verb, namespace });
-    rights.push({ group: '', resource: 'events', verb: 'create', namespace });
+    // patch: a repeated Event raises the count of the one made before (client-go's recorder does the same).
+    for (const verb of ['create', 'patch']) rights.push({ group: '', resource: 'events', verb, namespace });
   }
   if (lease)
     for (const verb of ['get', 'create', 'update'])

@@ -1,7 +1,8 @@
 import type { V1Pod } from '@kubernetes/client-node';
-import { API_VERSION, GROUP, KIND, LABEL_MANAGED_BY, MANAGER, PLURAL, VERSION } from '../api/constants';
+import { GROUP, LABEL_MANAGED_BY, MANAGER, PLURAL, VERSION } from '../api/constants';
 import type { AppStatus, AppWithHelpers } from '../api/schema';
 import { ApiError } from './api-error';
+import { EventRecorder, type EventRecorderOptions } from './event-recorder';
 import type { KubeHttp } from './http';
 
 /**
@@ -9,17 +10,15 @@ import type { KubeHttp } from './http';
  * and Events. Pods go as raw JSON, so fields newer than client-node's models reach the server.
  */
 export class KubeClient {
-  private pendingEvents = 0;
+  private readonly eventRecorder: EventRecorder;
 
-  /**
-   * Events wait behind every other write for the rate limit; under sustained load they would pile
-   * up without end. At most maxPendingEvents wait; past that a new Event is dropped (onEventDropped
-   * counts it), as client-go's recorder drops when its queue is full. Status and Pods never wait.
-   */
+  /** Events: see EventRecorder (at most events.maxPending wait; a repeat patches the one made before). */
   constructor(
     private readonly http: KubeHttp,
-    private readonly events: { maxPending: number; onDropped?: () => void } = { maxPending: 200 },
-  ) {}
+    events: EventRecorderOptions = { maxPending: 200 },
+  ) {
+    this.eventRecorder = new EventRecorder(http, events);
+  }
 
   /**
    * createPod is idempotent. On AlreadyExists it reads the Pod: 'exists' if the same owner
@@ -83,64 +82,14 @@ export class KubeClient {
     return updated?.metadata?.resourceVersion;
   }
 
-  async recordEvent(
+  recordEvent(
     app: AppWithHelpers,
     type: 'Normal' | 'Warning',
     reason: string,
     message: string,
     now: Date,
   ): Promise<void> {
-    if (this.pendingEvents >= this.events.maxPending) {
-      this.events.onDropped?.();
-      return;
-    }
-    this.pendingEvents++;
-    try {
-      await this.sendEvent(app, type, reason, message, now);
-    } finally {
-      this.pendingEvents--;
-    }
-  }
-
-  private async sendEvent(
-    app: AppWithHelpers,
-    type: 'Normal' | 'Warning',
-    reason: string,
-    message: string,
-    now: Date,
-  ): Promise<void> {
-    const time = now.toISOString();
-    await this.http.request(
-      'POST',
-      `/api/v1/namespaces/${app.metadata.namespace}/events`,
-      {
-        apiVersion: 'v1',
-        kind: 'Event',
-        metadata: {
-          name: `${app.metadata.name}.${now.getTime().toString(16)}${Math.random().toString(16).slice(2, 6)}`,
-          namespace: app.metadata.namespace,
-        },
-        involvedObject: {
-          apiVersion: API_VERSION,
-          kind: KIND,
-          name: app.metadata.name,
-          namespace: app.metadata.namespace,
-          uid: app.metadata.uid,
-          resourceVersion: app.metadata.resourceVersion,
-        },
-        reason,
-        message: message.slice(0, 1024),
-        type,
-        count: 1,
-        firstTimestamp: time,
-        lastTimestamp: time,
-        source: { component: MANAGER },
-        reportingComponent: MANAGER,
-        reportingInstance: MANAGER,
-      },
-      'application/json',
-      'low',
-    );
+    return this.eventRecorder.record(app, type, reason, message, now);
   }
 
   async serverVersion(): Promise<{ major: number; minor: number; gitVersion: string }> {

@@ -13,6 +13,10 @@ export interface Binaries {
   etcd: string;
   kwok: string;
   helm: string;
+  /** What kstatus (Helm 4's --wait, Flux) computes for objects: test/tools/kstatus. */
+  kstatus: string;
+  /** Runs an Argo CD Lua health check as Argo CD does: test/tools/argocd-lua. */
+  argocdLua: string;
 }
 
 function binariesIn(dir: string): Binaries {
@@ -26,6 +30,8 @@ function binariesIn(dir: string): Binaries {
     etcd: at('etcd'),
     kwok: at('kwok'),
     helm: at('helm'),
+    kstatus: at('kstatus'),
+    argocdLua: at('argocd-lua'),
   };
 }
 

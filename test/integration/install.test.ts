@@ -324,7 +324,7 @@ describe('installing and running the operator', () => {
         'a kubeconfig without rights',
         ['--probe-port=0', '--namespaces=shop'],
         'no-rights',
-        /^appwithhelpers-operator: could not start: nobody may not list appwithhelpers\.helpers\.dev in namespace shop; watch appwithhelpers\.helpers\.dev in namespace shop; patch appwithhelpers\/status\.helpers\.dev in namespace shop \(and 5 more\): grant the operator's RBAC \(the Helm chart's ClusterRole and Role\) to this identity\n$/,
+        /^appwithhelpers-operator: could not start: nobody may not list appwithhelpers\.helpers\.dev in namespace shop; watch appwithhelpers\.helpers\.dev in namespace shop; patch appwithhelpers\/status\.helpers\.dev in namespace shop \(and 6 more\): grant the operator's RBAC \(the Helm chart's ClusterRole and Role\) to this identity\n$/,
       ],
       [
         'a kubeconfig with rights but not to the Lease',

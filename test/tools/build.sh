@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Builds the pinned control plane (kube-apiserver, kube-controller-manager, kube-scheduler,
-# kubectl, etcd, kwok, helm) from source into a cache folder outside the repository, keyed by the
-# pinned versions and the wrapper modules. When the binaries are there it does nothing.
+# kubectl, etcd, kwok, helm) and two small checkers the tests use (kstatus: what Helm 4's --wait
+# and Flux compute; argocd-lua: Argo CD's Lua health checks) from source into a cache folder
+# outside the repository, keyed by the pinned versions and the wrapper modules. When the binaries
+# are there it does nothing.
 #
 #   test/tools/build.sh              build if needed; the last line on stdout is the bin folder
 #   test/tools/build.sh --print-dir  only print the bin folder (it may not exist yet)
@@ -31,7 +33,10 @@ check_pin() { grep -qE "^\s*(require )?$2 $3\$" "$here/$1/go.mod" || fail "$1/go
 check_pin kube k8s.io/kubernetes "$KUBERNETES_VERSION"
 check_pin etcd go.etcd.io/etcd/server/v3 "$ETCD_VERSION"
 check_pin kwok sigs.k8s.io/kwok "$KWOK_VERSION"
-check_pin helm helm.sh/helm/v3 "$HELM_VERSION"
+check_pin helm helm.sh/helm/v4 "$HELM_VERSION"
+# The kstatus checker must compute what this Helm computes: the same kstatus fork, same version.
+helm_kstatus=$(grep -E '^\s*github.com/fluxcd/cli-utils ' "$here/helm/go.mod" | awk '{print $2}')
+check_pin kstatus github.com/fluxcd/cli-utils "$helm_kstatus"
 
 mkdir -p "$root"
 partial="$bin.partial"
@@ -50,7 +55,7 @@ build() { # module, what, output file, ldflags, package
   local module=$1 what=$2 out=$3 ldflags=$4 pkg=$5
   step=$((step + 1))
   local t0=$SECONDS
-  say "[$step/4] building $what ... (total elapsed $(( SECONDS - started ))s)"
+  say "[$step/6] building $what ... (total elapsed $(( SECONDS - started ))s)"
   ( while sleep 30; do say "        still building $what: $(( SECONDS - t0 ))s"; done ) &
   local ticker=$!
   if ! (cd "$here/$module" && go build -ldflags "-s -w $ldflags" -o "$partial/$out" "$pkg") >&2; then
@@ -64,7 +69,9 @@ build kube "Kubernetes $KUBERNETES_VERSION (apiserver, controller-manager, sched
 for name in kube-apiserver kube-controller-manager kube-scheduler kubectl; do ln -sf kube-multicall "$partial/$name"; done
 build etcd "etcd $ETCD_VERSION" etcd "" go.etcd.io/etcd/server/v3
 build kwok "KWOK $KWOK_VERSION" kwok "-X sigs.k8s.io/kwok/pkg/consts.Version=$KWOK_VERSION" sigs.k8s.io/kwok/cmd/kwok
-build helm "Helm $HELM_VERSION" helm "-X helm.sh/helm/v3/internal/version.version=$HELM_VERSION" helm.sh/helm/v3/cmd/helm
+build helm "Helm $HELM_VERSION" helm "-X helm.sh/helm/v4/internal/version.version=$HELM_VERSION" helm.sh/helm/v4/cmd/helm
+build kstatus "the kstatus checker" kstatus "" .
+build argocd-lua "the Argo CD Lua health runner" argocd-lua "" .
 
 touch "$partial/.complete"
 rm -rf "$bin" && mv "$partial" "$bin"

@@ -225,11 +225,11 @@ describe('the template hash', () => {
     });
   }
 
-  it('ignores replicas and updateStrategy: how many and how, not what', () => {
+  it('ignores replicas, updateStrategy and progressDeadlineSeconds: how many, how and how long, not what', () => {
     const scaled = anApp()
       .withWait('db', { tcp: { host: 'db', port: 5432 } })
       .withSidecar('log')
-      .with({ sidecarMode: 'Auto', replicas: 5, updateStrategy: { type: 'Recreate' } });
+      .with({ sidecarMode: 'Auto', replicas: 5, updateStrategy: { type: 'Recreate' }, progressDeadlineSeconds: 30 });
     assert.equal(hashWith(options, scaled), hashWith(options));
   });
 

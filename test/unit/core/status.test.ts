@@ -92,7 +92,7 @@ describe('deriveStatus', () => {
     );
   });
 
-  it('reports a crash-looping step with its exit code, restarts and last log lines', () => {
+  it('reports a crash-looping step with its exit code and last log lines (no restart counter: the message stays)', () => {
     const s = status(app, [
       aPod(app)
         .crashLooping(
@@ -108,14 +108,14 @@ describe('deriveStatus', () => {
     assert.equal(degraded.reason, 'InitStepCrashLooping');
     assert.equal(
       degraded.message,
-      'step 2/2 wait-for-db keeps failing (exit code 1, 4 restarts): try 149: db:5432 not answering yet | gave up: db:5432 did not answer within 300s (150 tries)',
+      'step 2/2 wait-for-db keeps failing (exit code 1): try 149: db:5432 not answering yet | gave up: db:5432 did not answer within 300s (150 tries)',
     );
     assert.deepEqual(s.initSteps![1], {
       name: 'wait-for-db',
       state: 'Failed',
       restartCount: 4,
       exitCode: 1,
-      reason: 'CrashLoopBackOff',
+      reason: 'Error',
       message: 'try 149: db:5432 not answering yet | gave up: db:5432 did not answer within 300s (150 tries)',
       startedAt: '2026-11-25T12:00:00Z',
       finishedAt: '2026-11-25T12:00:00Z',
@@ -191,6 +191,246 @@ describe('deriveStatus', () => {
       now: NOW,
     });
     assert.equal(summary(s), 'Running Running 1/1 0/0 1/1');
+  });
+
+  describe('a step that keeps failing, through the kubelet turns of each restart', () => {
+    const one = anApp().withStep('migrate');
+    // [what the kubelet shows, pod, Degraded reason, Initialized reason, step entry]
+    const turns: Array<[string, V1Pod, string, string, string]> = [
+      ['running, first try', aPod(one).initDone(0).build(), 'AsExpected', 'InitStepRunning', 'Running'],
+      [
+        'exited with an error, first time',
+        aPod(one).crashLooping('migrate', 3, 0, 'no db', 'error').build(),
+        'InitStepFailed',
+        'InitStepFailed',
+        'Failed exit 3 Error: no db',
+      ],
+      [
+        'waiting in CrashLoopBackOff',
+        aPod(one).crashLooping('migrate', 3, 1, 'no db', 'waiting').build(),
+        'InitStepCrashLooping',
+        'InitStepCrashLooping',
+        'Failed exit 3 Error: no db',
+      ],
+      [
+        'running again',
+        aPod(one).crashLooping('migrate', 3, 1, 'no db', 'running').build(),
+        'InitStepCrashLooping',
+        'InitStepCrashLooping',
+        'Running exit 3 Error: no db',
+      ],
+      [
+        'exited with an error again',
+        aPod(one).crashLooping('migrate', 3, 1, 'no db', 'error').build(),
+        'InitStepCrashLooping',
+        'InitStepCrashLooping',
+        'Failed exit 3 Error: no db',
+      ],
+      [
+        'waiting again, more restarts',
+        aPod(one).crashLooping('migrate', 3, 7, 'no db', 'waiting').build(),
+        'InitStepCrashLooping',
+        'InitStepCrashLooping',
+        'Failed exit 3 Error: no db',
+      ],
+      ['succeeded at last', aPod(one).ready().build(), 'AsExpected', 'InitStepsSucceeded', 'Succeeded'],
+    ];
+    for (const [name, pod, degraded, initialized, entry] of turns)
+      it(name, () => {
+        const s = status(one, [pod]);
+        const st = s.initSteps![0];
+        assert.deepEqual(
+          [
+            cond(s, 'Degraded').reason,
+            cond(s, 'Initialized').reason,
+            `${st.state}${st.exitCode ? ` exit ${st.exitCode} ${st.reason}: ${st.message}` : ''}`,
+          ],
+          [degraded, initialized, entry],
+        );
+      });
+
+    it('with several Pods, says crash-looping while one Pod fails for the first time', () => {
+      const two = anApp().withStep('migrate').with({ replicas: 2 });
+      const s = status(two, [
+        aPod(two, 0).crashLooping('migrate', 3, 0, 'no db', 'error').build(),
+        aPod(two, 1).crashLooping('migrate', 3, 4, 'no db', 'running').build(),
+      ]);
+      assert.equal(cond(s, 'Degraded').reason, 'InitStepCrashLooping');
+    });
+
+    it('says the same, word for word, in every turn after the first restart', () => {
+      const messages = new Set(
+        (['waiting', 'running', 'error'] as const).flatMap((turn) =>
+          [1, 2, 9].map((restarts) => {
+            const s = status(one, [aPod(one).crashLooping('migrate', 3, restarts, 'no db', turn).build()]);
+            return [cond(s, 'Degraded'), cond(s, 'Initialized')].map((c) => `${c.reason}: ${c.message}`).join(' / ');
+          }),
+        ),
+      );
+      assert.deepEqual(
+        [...messages],
+        [
+          'InitStepCrashLooping: step 1/1 migrate keeps failing (exit code 3): no db / InitStepCrashLooping: step 1/1 migrate keeps failing (exit code 3): no db',
+        ],
+      );
+    });
+  });
+
+  describe('Ready, Progressing, Reconciling and Stalled', () => {
+    const three = anApp().withStep('migrate').with({ replicas: 3 });
+    const old = anApp()
+      .withStep('migrate')
+      .with({ replicas: 3, app: { name: 'web', image: 'nginx:1.24' } });
+    const oldHash = old.template().hash;
+    const conditions = (s: AppStatus) =>
+      ['Ready', 'Progressing', 'Reconciling', 'Stalled']
+        .map((t) => `${t}=${cond(s, t).status}/${cond(s, t).reason}`)
+        .join(' ');
+    const table: Array<[string, V1Pod[], string]> = [
+      [
+        'no Pod yet',
+        [],
+        'Ready=False/PodsPending Progressing=True/CreatingPods Reconciling=True/CreatingPods Stalled=False/AsExpected',
+      ],
+      [
+        'all three current and ready',
+        [0, 1, 2].map((i) => aPod(three, i).ready().build()),
+        'Ready=True/PodsReady Progressing=False/Complete Reconciling=False/Complete Stalled=False/AsExpected',
+      ],
+      [
+        'rolling: three current and ready, one old still live',
+        [...[0, 1, 2].map((i) => aPod(three, i).ready().build()), aPod(three, 2).ready().withHash(oldHash).build()],
+        'Ready=False/PodsNotReady Progressing=True/RollingUpdate Reconciling=True/RollingUpdate Stalled=False/AsExpected',
+      ],
+      [
+        'rolling: three current, one of them not ready, one old ready (Ready used to say True here)',
+        [
+          aPod(three, 0).ready().build(),
+          aPod(three, 1).ready().build(),
+          aPod(three, 2).initDone(0).build(),
+          aPod(three, 2).ready().withHash(oldHash).build(),
+        ],
+        'Ready=False/PodsNotReady Progressing=True/RollingUpdate Reconciling=True/RollingUpdate Stalled=False/AsExpected',
+      ],
+      [
+        'the old one being deleted',
+        [
+          ...[0, 1, 2].map((i) => aPod(three, i).ready().build()),
+          aPod(three, 2).ready().withHash(oldHash).terminating().build(),
+        ],
+        'Ready=True/PodsReady Progressing=True/DeletingPods Reconciling=True/DeletingPods Stalled=False/AsExpected',
+      ],
+      [
+        'all current, one still starting',
+        [aPod(three, 0).ready().build(), aPod(three, 1).ready().build(), aPod(three, 2).initDone(0).build()],
+        'Ready=False/PodsNotReady Progressing=True/StartingPods Reconciling=True/StartingPods Stalled=False/AsExpected',
+      ],
+    ];
+    for (const [name, pods, want] of table)
+      it(name, () => {
+        assert.equal(conditions(status(three, pods)), want);
+      });
+
+    const minutes = (m: number) => new Date(NOW.getTime() + m * 60_000);
+    const looping = (restarts: number) => [
+      aPod(anApp().withStep('migrate'), 0).crashLooping('migrate', 3, restarts).build(),
+    ];
+    const one = anApp().withStep('migrate').with({ progressDeadlineSeconds: 120 });
+
+    it('is Stalled once nothing progressed for progressDeadlineSeconds, and says why', () => {
+      const first = status(one, looping(1));
+      assert.equal(first.lastProgressTime, NOW.toISOString());
+      const before = status(one, looping(3), { previous: first, now: minutes(1.9) });
+      assert.equal(before.lastProgressTime, NOW.toISOString(), 'restarts are no progress');
+      assert.equal(cond(before, 'Reconciling').status, 'True');
+      const after = status(one, looping(5), { previous: before, now: minutes(2) });
+      assert.equal(
+        conditions(after),
+        'Ready=False/PodsNotReady Progressing=False/ProgressDeadlineExceeded Reconciling=False/ProgressDeadlineExceeded Stalled=True/ProgressDeadlineExceeded',
+      );
+      assert.equal(
+        cond(after, 'Stalled').message,
+        'no progress for 120s (progressDeadlineSeconds): step 1/1 migrate keeps failing (exit code 3): connection refused',
+      );
+      assert.equal(cond(after, 'Degraded').reason, 'InitStepCrashLooping');
+    });
+
+    it('progress resumes it: a finished step, a ready Pod or a new spec', () => {
+      const stalled = status(one, looping(5), { previous: status(one, looping(1)), now: minutes(3) });
+      assert.equal(cond(stalled, 'Stalled').status, 'True');
+      const ready = status(one, [aPod(one).ready().build()], { previous: stalled, now: minutes(4) });
+      assert.equal(ready.lastProgressTime, minutes(4).toISOString());
+      assert.equal(
+        conditions(ready),
+        'Ready=True/PodsReady Progressing=False/Complete Reconciling=False/Complete Stalled=False/AsExpected',
+      );
+      const respecified = status(one, looping(5), { previous: stalled, now: minutes(4), generation: 3 });
+      assert.equal(cond(respecified, 'Stalled').status, 'False');
+      assert.equal(cond(respecified, 'Reconciling').status, 'True');
+    });
+
+    it('never stalls a complete rollout, however long it runs', () => {
+      const ready = status(one, [aPod(one).ready().build()]);
+      assert.deepEqual(status(one, [aPod(one).ready().build()], { previous: ready, now: minutes(600) }), ready);
+    });
+
+    it('stalls an invalid spec at once (kstatus Failed)', () => {
+      const s = deriveStatus({ generation: 3, parsed: parseSpec({ app: { name: 'web' } }), pods: [], now: NOW });
+      assert.equal(
+        conditions(s).split(' ').slice(2).join(' '),
+        'Reconciling=False/InvalidSpec Stalled=True/InvalidSpec',
+      );
+    });
+  });
+
+  describe('an app that keeps failing stays AppCrashLooping through every turn, with its last failure', () => {
+    const plain = anApp();
+    const failure = { exitCode: 2, reason: 'Error', message: 'bind: address in use' };
+    const turns: Array<[string, object, number, string]> = [
+      ['first exit', { terminated: failure }, 0, 'AppFailed: app web exited with code 2: bind: address in use'],
+      ['waiting in CrashLoopBackOff', { waiting: { reason: 'CrashLoopBackOff' } }, 1, 'AppCrashLooping'],
+      ['running again, not ready', { running: { startedAt: NOW } }, 1, 'AppCrashLooping'],
+      ['exited again', { terminated: failure }, 2, 'AppCrashLooping'],
+      ['waiting again', { waiting: { reason: 'CrashLoopBackOff' } }, 5, 'AppCrashLooping'],
+    ];
+    for (const [name, state, restarts, want] of turns)
+      it(name, () => {
+        const pod = aPod(plain).ready().build();
+        pod.status!.conditions = pod.status!.conditions!.map((c) => ({
+          ...c,
+          status: c.type === 'Initialized' ? 'True' : 'False',
+        }));
+        pod.status!.containerStatuses = [
+          {
+            ...pod.status!.containerStatuses![0],
+            ready: false,
+            restartCount: restarts,
+            ...(restarts ? { lastState: { terminated: failure } } : {}),
+            state,
+          },
+        ];
+        const d = cond(status(plain, [pod]), 'Degraded');
+        const looping = 'AppCrashLooping: app web keeps failing (exit code 2): bind: address in use';
+        assert.equal(`${d.reason}: ${d.message}`, want === 'AppCrashLooping' ? looping : want);
+      });
+  });
+
+  it('keeps a crash-looping sidecar SidecarCrashLooping while it runs again, not ready', () => {
+    const withLog = anApp().withSidecar('log');
+    const pod = aPod(withLog).ready().build();
+    const sidecar = pod.status!.initContainerStatuses![0];
+    pod.status!.initContainerStatuses![0] = {
+      ...sidecar,
+      ready: false,
+      restartCount: 2,
+      lastState: { terminated: { exitCode: 137, reason: 'OOMKilled' } },
+      state: { running: { startedAt: NOW } },
+    };
+    const s = status(withLog, [pod]);
+    assert.deepEqual(
+      [cond(s, 'Degraded').reason, cond(s, 'Degraded').message, cond(s, 'SidecarsReady').reason],
+      ['SidecarCrashLooping', 'sidecar log keeps failing (exit code 137)', 'SidecarCrashLooping'],
+    );
   });
 });
 

@@ -1,4 +1,5 @@
 import { strict as assert } from 'node:assert';
+import { isDeepStrictEqual } from 'node:util';
 import fc from 'fast-check';
 import type { V1Pod } from '@kubernetes/client-node';
 import { parseSpec, statusSchema, type AppStatus } from '../../../src/api/schema';
@@ -8,7 +9,9 @@ import { deriveStatus, type StatusInput } from '../../../src/core/status';
 import { printPod } from '../../../src/core/print-pod';
 import { fuzzParams, world } from '../../arbitraries';
 
-const CONDITIONS = ['Initialized', 'SidecarsReady', 'Degraded', 'Progressing', 'Ready'];
+const CONDITIONS = ['Initialized', 'SidecarsReady', 'Degraded', 'Progressing', 'Ready', 'Reconciling', 'Stalled'];
+/** What moves when the progress deadline passes; nothing else depends on the clock. */
+const DEADLINE_CONDITIONS = ['Progressing', 'Reconciling', 'Stalled'];
 const fraction = (s: string | undefined) => {
   const m = /^(\d+)\/(\d+)$/.exec(s ?? '');
   assert.ok(m, `not "a/b": ${s}`);
@@ -17,7 +20,7 @@ const fraction = (s: string | undefined) => {
 
 describe('fuzz: status', () => {
   it('derives a storable, consistent status from any Pods, the same every time, and prints each Pod as kubectl does', function () {
-    this.timeout(60_000);
+    this.timeout(180_000); // four derivations per world; a busy 2-core machine runs others' tests too
     let podStates = 0;
     fc.assert(
       fc.property(world, (w) => {
@@ -50,12 +53,34 @@ describe('fuzz: status', () => {
           stored.success,
           `the status subresource would refuse it: ${stored.success ? '' : stored.error.message}`,
         );
-        const later = new Date(w.now.getTime() + 3_600_000);
+        const deadline = parsed.ok ? parsed.spec.progressDeadlineSeconds : 600;
+        const soon = new Date(w.now.getTime() + (deadline - 1) * 1000);
         assert.deepEqual(
-          deriveStatus({ ...input, previous: status, now: later }),
+          deriveStatus({ ...input, previous: status, now: soon }),
           status,
-          'the same world gives the same status, an hour later too: nothing to write',
+          'the same world gives the same status, until the progress deadline too: nothing to write',
         );
+        const later = deriveStatus({ ...input, previous: status, now: new Date(w.now.getTime() + 3_600_000) });
+        const apart = (st: AppStatus) => ({
+          ...st,
+          conditions: st.conditions?.filter((c) => !DEADLINE_CONDITIONS.includes(c.type)),
+        });
+        assert.deepEqual(
+          apart(later),
+          apart(status),
+          'past the deadline only Progressing, Reconciling and Stalled move',
+        );
+        if (!isDeepStrictEqual(later, status))
+          assert.deepEqual(
+            deriveStatus({ ...input, previous: later, now: new Date(w.now.getTime() + 7_200_000) }),
+            later,
+            'stalled, it stays as it is: nothing to write on every pass',
+          );
+        for (const st of [status, later])
+          assert.ok(
+            !(cond(st, 'Reconciling').status === 'True' && cond(st, 'Stalled').status === 'True'),
+            'Reconciling and Stalled both True',
+          );
         assert.deepEqual(
           deriveStatus({ ...input, pods: w.pods.map(slimPod) }),
           status,
@@ -81,7 +106,12 @@ describe('fuzz: status', () => {
           );
           assert.deepEqual([entry.status, entry.ready], [printed.status, printed.ready]);
         }
-        assertConditions(status, w.generation, w.now, parsed.ok ? CONDITIONS : ['Degraded', 'Ready', 'Progressing']);
+        assertConditions(
+          status,
+          w.generation,
+          w.now,
+          parsed.ok ? CONDITIONS : ['Degraded', 'Ready', 'Progressing', 'Reconciling', 'Stalled'],
+        );
 
         if (!parsed.ok) {
           assert.deepEqual([status.phase, status.podStatus], ['Degraded', 'InvalidSpec']);
@@ -129,10 +159,14 @@ describe('fuzz: status', () => {
           );
         if (status.phase === 'Degraded') assert.ok(degraded);
         if (status.phase === 'Running') assert.ok(spec.replicas === 0 || status.readyReplicas! >= spec.replicas);
-        if (cond(status, 'Ready').status === 'True')
+        if (cond(status, 'Ready').status === 'True') {
           assert.ok(
             spec.replicas === 0 || (status.readyReplicas! >= spec.replicas && status.updatedReplicas! >= spec.replicas),
           );
+          // The rollout is complete: no Pod of another template is live.
+          assert.ok(spec.replicas === 0 || status.updatedReplicas === status.replicas, 'Ready with an old Pod live');
+          assert.equal(cond(status, 'Stalled').status, 'False');
+        }
         if (!steps)
           assert.deepEqual(
             [cond(status, 'Initialized').status, cond(status, 'Initialized').reason],

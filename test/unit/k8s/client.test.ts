@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { KubeClient } from '../../../src/k8s/client';
-import type { KubeHttp } from '../../../src/k8s/http';
 import { ApiError } from '../../../src/k8s/api-error';
+import type { KubeHttp } from '../../../src/k8s/http';
 import { anApp, aPod, NOW } from '../../fixtures';
 
 /** A KubeHttp whose requests wait until the test lets them go, as under a saturated rate limit. */
@@ -73,5 +73,50 @@ describe('KubeClient.createPod', () => {
       },
     } as unknown as KubeHttp;
     await assert.rejects(new KubeClient(gone).createPod(pod()), (err: ApiError) => err.retryable);
+  });
+});
+
+/** A KubeHttp that answers at once, Events' names echoed, and records what was sent. */
+function answeringHttp(answer: (method: string, path: string) => unknown = () => ({})) {
+  const sent: Array<{ method: string; path: string; body: Record<string, unknown> }> = [];
+  const http = {
+    request: async (method: string, path: string, body: Record<string, unknown>) => {
+      sent.push({ method, path, body });
+      const a = answer(method, path);
+      if (a instanceof Error) throw a;
+      return a;
+    },
+  };
+  return { http: http as unknown as KubeHttp, sent };
+}
+
+describe('KubeClient Events, as client-go records them', () => {
+  const app = anApp().object();
+  const at = (s: number) => new Date(NOW.getTime() + s * 1000);
+
+  it('creates an Event once, then patches its count and lastTimestamp on each repeat', async () => {
+    const { http, sent } = answeringHttp();
+    const client = new KubeClient(http, { maxPending: 10 });
+    for (const s of [0, 5, 9]) await client.recordEvent(app, 'Warning', 'InitStepCrashLooping', 'keeps failing', at(s));
+    assert.deepEqual(
+      sent.map((r) => `${r.method} ${r.body.count} ${r.body.lastTimestamp}`),
+      ['POST 1 2026-11-25T12:00:00.000Z', 'PATCH 2 2026-11-25T12:00:05.000Z', 'PATCH 3 2026-11-25T12:00:09.000Z'],
+    );
+    const name = (sent[0].body.metadata as { name: string }).name;
+    assert.equal(sent[1].path, `/api/v1/namespaces/ns/events/${name}`);
+  });
+
+  it('creates a new Event when the one to patch expired (404)', async () => {
+    const { http, sent } = answeringHttp((method) =>
+      method === 'PATCH' ? new ApiError(404, 'NotFound', 'events "x" not found') : {},
+    );
+    const client = new KubeClient(http, { maxPending: 10 });
+    await client.recordEvent(app, 'Warning', 'R', 'm', at(0));
+    await client.recordEvent(app, 'Warning', 'R', 'm', at(1));
+    await client.recordEvent(app, 'Warning', 'R', 'm', at(2));
+    assert.deepEqual(
+      sent.map((r) => r.method),
+      ['POST', 'PATCH', 'POST', 'PATCH', 'POST'],
+    );
   });
 });

@@ -40,5 +40,5 @@ app.kubernetes.io/instance: {{ .Release.Name }}
   verbs: [list, watch, create, delete]
 - apiGroups: [""]
   resources: [events]
-  verbs: [create]
+  verbs: [create, patch]
 {{- end -}}
