@@ -314,6 +314,14 @@ async function main(): Promise<void> {
       p1: [],
     };
 
+    // Written after every figure, so a long run that is stopped still leaves what it measured.
+    const save = () => {
+      results.machine.loadAverage.end = os.loadavg()[0];
+      writeFileSync(path.join(out, 'results.json'), JSON.stringify(results, null, 2) + '\n');
+      writeFileSync(path.join(out, 'results.md'), renderMarkdown(results));
+      if (results.chart) writeFileSync(path.join(out, 'ready-over-time.svg'), renderSvg(results.chart));
+    };
+
     for (const rate of rates) {
       say(`rate limit QPS ${rate.qps}, burst ${rate.burst}: restarting the operator and replicaset-controller`);
       if (rate !== rates[0]) await cluster.restartReplicaSetController(rateArgs(rate));
@@ -352,6 +360,7 @@ async function main(): Promise<void> {
             `; CPU s/1000 ${row.operator.cpuPer1000.toFixed(2)} vs ${row.replicaSet.cpuPer1000.toFixed(2)}` +
             `; Pod Ready → Ready p99 ${row.operator.lagP99Ms} ms vs ${row.replicaSet.lagP99Ms} ms`,
         );
+        save();
         await removeNamespaces(http, [`bench-rs-${tag}`, `bench-awh-${tag}`]);
       }
     }
@@ -361,6 +370,7 @@ async function main(): Promise<void> {
     const idleFrom = new Date();
     await sleep(idleSeconds * 1000);
     results.p4 = { seconds: idleSeconds, writes: audit.count(OPERATOR_USER, idleFrom, new Date()).total };
+    save();
 
     say(`P5: the heap at 0 and at ${heapPods} Pods`);
     await sleep(3000);
@@ -382,6 +392,7 @@ async function main(): Promise<void> {
       `   heap ${mib(heapN.heapUsed)} MiB, RSS ${mib(heapN.rss)} MiB at ${heapPods} Pods (empty: ${mib(heap0.heapUsed)} MiB, RSS ${mib(heap0.rss)} MiB)`,
     );
 
+    save();
     say(`P7: restarting the operator with ${heapPods} converged Pods`);
     const last = rates[rates.length - 1];
     const restartAt = new Date();
@@ -393,6 +404,7 @@ async function main(): Promise<void> {
       writes: audit.count(OPERATOR_USER, restartAt, new Date()).total,
       secondsToReady: readySeconds,
     };
+    save();
     await removeNamespaces(http, ['bench-heap']);
 
     const p6 = async (apps: number) => {
@@ -413,11 +425,7 @@ async function main(): Promise<void> {
       growth: large.seconds / small.seconds / (large.pods / small.pods),
       qps: last.qps,
     };
-    results.machine.loadAverage.end = os.loadavg()[0];
-
-    writeFileSync(path.join(out, 'results.json'), JSON.stringify(results, null, 2) + '\n');
-    writeFileSync(path.join(out, 'results.md'), renderMarkdown(results));
-    if (results.chart) writeFileSync(path.join(out, 'ready-over-time.svg'), renderSvg(results.chart));
+    save();
     say(`done: ${path.relative(process.cwd(), out)}/results.md`);
     console.log('\n' + renderMarkdown(results));
   } finally {
