@@ -106,7 +106,8 @@ export class AppWithHelpersOperator extends Operator {
     const deps: ReconcileDeps = {
       getApp: (key) => this.appInformers.map((i) => i.get(key)).find(Boolean),
       heldSince: new Map(),
-      requeueAfter: (key, ms) => this.queue!.addAfter(key, ms),
+      // A held status is a status write waiting to go: it goes before Pod creates (see WorkQueue).
+      requeueAfter: (key, ms) => this.queue!.addAfter(key, ms, 'urgent'),
       podsOf: (key) => this.pods.podsOf(key),
       writer: client,
       expectations: this.expectations,
@@ -205,7 +206,8 @@ export class AppWithHelpersOperator extends Operator {
         !!key && this.appInformers.some((i) => i.get(key)),
       );
     } finally {
-      keys.forEach((k) => this.queue?.add(k));
+      // A Pod changed: its app's status may have news, which should not wait behind creates.
+      keys.forEach((k) => this.queue?.add(k, 'urgent'));
     }
   }
 

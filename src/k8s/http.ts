@@ -2,7 +2,7 @@ import * as https from 'node:https';
 import * as http from 'node:http';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { ApiError } from './api-error';
-import { RateLimiter } from './rate-limiter';
+import { RateLimiter, type Priority } from './rate-limiter';
 
 export interface HttpOptions {
   qps: number;
@@ -39,13 +39,13 @@ export class KubeHttp {
     return cluster.server;
   }
 
-  /** request sends one call; a `low` one (an Event) waits behind every normal one for a token. */
+  /** request sends one call; see Priority for which waits behind which for a token. */
   async request<T>(
     method: string,
     path: string,
     body?: unknown,
     contentType = 'application/json',
-    priority: 'normal' | 'low' = 'normal',
+    priority: Priority = 'normal',
   ): Promise<T> {
     await this.limiter.take(priority);
     this.refuseIfClosed(method, path);
