@@ -9,6 +9,9 @@
  *   npm run bench -- --quick       N=20 and small P5/P6: checks the benchmark works (CI)
  *   npm run bench -- --sizes 100,500 --rates 100/150 --scale 20,200   fewer and smaller runs
  *   npm run bench -- --qps 20 --burst 30               one rate limit, as --rates 20/30
+ *   npm run bench -- --cpu-prof    also a CPU profile of each operator process, in <out>/cpu-profiles
+ *
+ * The operator runs from dist/main.js with the node flags of the Dockerfile's ENTRYPOINT.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -51,6 +54,8 @@ const OPERATOR_USER = 'appwithhelpers-operator';
 const RS_USER = 'system:serviceaccount:kube-system:replicaset-controller';
 const image = 'busybox:1.36';
 const CLOCK_TICKS = 100; // getconf CLK_TCK on Linux
+/** Profile the operator: each process writes a .cpuprofile when it stops (read it with cpu-profile.ts). */
+const cpuProfile = process.argv.includes('--cpu-prof');
 const t0 = Date.now();
 const say = (line: string) => console.log(`[${((Date.now() - t0) / 1000).toFixed(0).padStart(4)}s] ${line}`);
 
@@ -274,7 +279,13 @@ async function main(): Promise<void> {
       ['--probe-port=0', `--qps=${r.qps}`, `--burst=${r.burst}`, '--log-level=info'],
       cluster.userKubeconfig(OPERATOR_USER),
       'built',
-      ['--expose-gc', '--require', path.join(__dirname, 'heap-probe.js')],
+      [
+        ...imageNodeFlags(),
+        '--expose-gc',
+        '--require',
+        path.join(__dirname, 'heap-probe.js'),
+        ...(cpuProfile ? ['--cpu-prof', `--cpu-prof-dir=${path.join(out, 'cpu-profiles')}`] : []),
+      ],
     );
   let op: OperatorProcess | undefined;
   const restartOperator = async (r: Rate) => {
@@ -432,6 +443,15 @@ async function main(): Promise<void> {
     op?.kill('SIGKILL');
     await cluster.stop();
   }
+}
+
+/** The node flags the image starts the operator with (the Dockerfile's ENTRYPOINT): the benchmark measures what runs. */
+function imageNodeFlags(): string[] {
+  const line = readFileSync(path.join(__dirname, '../../Dockerfile'), 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith('ENTRYPOINT'));
+  const argv = JSON.parse(line?.slice('ENTRYPOINT'.length) ?? '[]') as string[];
+  return argv.slice(1, argv.indexOf('dist/main.js'));
 }
 
 const mib = (b: number) => (b / 2 ** 20).toFixed(1);
