@@ -106,6 +106,37 @@ describe('KubeHttp', () => {
       assert.deepEqual(seen, ['/event-at-rest', '/n1', '/n2', '/n3', '/event-after-burst']);
     }));
 
+  it('reads the credentials once, not per request, and again after a 401', async () => {
+    const auth: string[] = [];
+    const server = http.createServer((req, res) => {
+      auth.push(req.headers.authorization ?? '');
+      res.writeHead(req.url === '/expired' ? 401 : 200, { 'Content-Type': 'application/json' }).end('{}');
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const kc = new KubeConfig();
+    kc.loadFromOptions({
+      clusters: [{ name: 'c', server: `http://127.0.0.1:${(server.address() as AddressInfo).port}` }],
+      users: [{ name: 'u', token: 'secret' }],
+      contexts: [{ name: 'x', cluster: 'c', user: 'u' }],
+      currentContext: 'x',
+    });
+    let reads = 0;
+    const apply = kc.applyToHTTPSOptions.bind(kc);
+    kc.applyToHTTPSOptions = (opts) => (reads++, apply(opts));
+    const c = new KubeHttp(kc, { qps: 1000, burst: 1000 });
+    try {
+      await Promise.all(Array.from({ length: 5 }, (_, i) => c.request('GET', `/r${i}`)));
+      assert.equal(reads, 1);
+      await assert.rejects(c.request('GET', '/expired'));
+      await c.request('GET', '/after');
+      assert.equal(reads, 2);
+      assert.deepEqual(new Set(auth), new Set(['Bearer secret']));
+    } finally {
+      c.close();
+      server.close();
+    }
+  });
+
   it('turns a non-2xx answer into an ApiError that says whether retrying helps', () =>
     withServer(async (client) => {
       await assert.rejects(
