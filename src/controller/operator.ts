@@ -12,6 +12,7 @@ import { Metrics } from '../obs/metrics';
 import type { Settings } from '../settings';
 import { Expectations } from './expectations';
 import { Informer, keyOf } from './informer';
+import { Interner } from './interner';
 import { LastWritten } from './last-written';
 import { PodIndex } from './pod-index';
 import { preflight, type ServerVersion } from './preflight';
@@ -45,6 +46,8 @@ export class AppWithHelpersOperator extends Operator {
   private readonly expectations = new Expectations();
   private readonly pods = new PodIndex(this.expectations);
   private readonly lastWritten = new LastWritten();
+  /** One copy of each string the cached Pods and AppWithHelpers share (see interner.ts). */
+  private readonly strings = new Interner();
   private readonly metrics: Metrics;
   private readonly helperMetrics: HelperMetrics;
   private readySince?: Date;
@@ -136,7 +139,7 @@ export class AppWithHelpersOperator extends Operator {
           labelSelector: `${LABEL_MANAGED_BY}=${MANAGER}`,
           log: this.log,
           onChange: (pod, deleted) => this.onPod(pod, deleted),
-          transform: slimPod,
+          transform: (pod) => this.strings.intern(slimPod(pod)),
           onWatch: () => this.metrics.watchRestarts.inc({ resource: 'pods' }),
           onRelist: () => this.metrics.relists.inc({ resource: 'pods' }),
         }),
@@ -152,7 +155,7 @@ export class AppWithHelpersOperator extends Operator {
           },
           transform: (app) => {
             delete (app.metadata as { managedFields?: unknown }).managedFields;
-            return app;
+            return this.strings.intern(app);
           },
           onWatch: () => this.metrics.watchRestarts.inc({ resource: PLURAL }),
           onRelist: () => {
