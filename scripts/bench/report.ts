@@ -38,6 +38,8 @@ export interface Results {
   };
   settings: {
     rates: Array<{ qps: number; burst: number }>;
+    /** Reconciles at once, of both (--concurrency, --concurrent-replicaset-syncs). */
+    workers: number;
     quick: boolean;
     kubernetes: string;
     kwokStages: string;
@@ -157,7 +159,7 @@ export function renderMarkdown(r: Results): string {
   return [
     `# Benchmark: appwithhelpers-operator vs the ReplicaSet controller${r.settings.quick ? ' (quick run: checks the benchmark, not the goals)' : ''}`,
     '',
-    `Kubernetes ${r.settings.kubernetes}, KWOK ${r.settings.kwokStages} stages, ${r.settings.nodes} nodes; both controllers at the same client rate limit (QPS/burst ${r.settings.rates.map((x) => `${x.qps}/${x.burst}`).join(' and ')}), replicaset-controller in a kube-controller-manager of its own.`,
+    `Kubernetes ${r.settings.kubernetes}, KWOK ${r.settings.kwokStages} stages, ${r.settings.nodes} nodes; both controllers at the same client rate limit (QPS/burst ${r.settings.rates.map((x) => `${x.qps}/${x.burst}`).join(' and ')}) with ${r.settings.workers} workers each, replicaset-controller in a kube-controller-manager of its own.`,
     `Machine: ${m.cpus} × ${m.cpu}, ${m.memoryGiB} GiB, Node ${m.node}, Linux ${m.kernel}; ${m.date}; shared with other work (load average ${m.loadAverage.start.toFixed(1)} at the start, ${m.loadAverage.end.toFixed(1)} at the end).`,
     "Each object is one Pod with an init container, a native sidecar and the app. Writes are counted by the API server's audit log, per user; CPU is user + system time from /proc/<pid>/stat of the operator and of that kube-controller-manager, from the first create until the controller's writes settle.",
     '',

@@ -53,6 +53,8 @@ const lagSize = sizes.filter((n) => n <= 500).pop() ?? sizes[0];
 const OPERATOR_USER = 'appwithhelpers-operator';
 const RS_USER = 'system:serviceaccount:kube-system:replicaset-controller';
 const image = 'busybox:1.36';
+/** Workers of both controllers: replicaset-controller's default, given to the operator too. */
+const WORKERS = 5;
 const CLOCK_TICKS = 100; // getconf CLK_TCK on Linux
 /** Profile the operator: each process writes a .cpuprofile when it stops (read it with cpu-profile.ts). */
 const cpuProfile = process.argv.includes('--cpu-prof');
@@ -115,9 +117,19 @@ async function namespace(http: KubeHttp, name: string): Promise<void> {
   }
 }
 
-/** removeNamespaces deletes namespaces and waits until they (and so their Pods) are gone, so the next run starts quiet. */
+/**
+ * removeNamespaces deletes namespaces and waits until they (and so their Pods) are gone, so the
+ * next run starts quiet. The owners go first and then their Pods at once (grace period 0): Pods
+ * deleted gracefully wait for KWOK one by one, which for 20,000 takes many minutes.
+ */
 async function removeNamespaces(http: KubeHttp, names: string[]): Promise<void> {
-  await Promise.all(names.map((ns) => http.request('DELETE', `/api/v1/namespaces/${ns}`).catch(() => undefined)));
+  const drop = (p: string, body?: object) => http.request('DELETE', p, body).catch(() => undefined);
+  for (const ns of names) {
+    await drop(`/apis/helpers.dev/v1alpha1/namespaces/${ns}/appwithhelpers`);
+    await drop(`/apis/apps/v1/namespaces/${ns}/replicasets`);
+    await drop(`/api/v1/namespaces/${ns}/pods`, { apiVersion: 'v1', kind: 'DeleteOptions', gracePeriodSeconds: 0 });
+    await drop(`/api/v1/namespaces/${ns}`);
+  }
   const by = Date.now() + 15 * 60_000;
   for (const ns of names)
     while (
@@ -268,7 +280,7 @@ async function main(): Promise<void> {
     auditLog: auditFile,
     // The garbage collector, namespace controller and the rest clean up between runs: not measured, so not throttled.
     controllerManagerArgs: ['--kube-api-qps=500', '--kube-api-burst=1000'],
-    replicaSetControllerArgs: rateArgs(rates[0]),
+    replicaSetControllerArgs: [...rateArgs(rates[0]), `--concurrent-replicaset-syncs=${WORKERS}`],
     // The scheduler's default 50 binds a second would bound both controllers below their rate limit.
     schedulerArgs: ['--kube-api-qps=1000', '--kube-api-burst=2000'],
   });
@@ -276,7 +288,8 @@ async function main(): Promise<void> {
   const startOperator = (r: Rate) =>
     new OperatorProcess(
       'operator',
-      ['--probe-port=0', `--qps=${r.qps}`, `--burst=${r.burst}`, '--log-level=info'],
+      // As many workers as replicaset-controller has (kube-controller-manager's --concurrent-replicaset-syncs=5).
+      ['--probe-port=0', `--qps=${r.qps}`, `--burst=${r.burst}`, `--concurrency=${WORKERS}`, '--log-level=info'],
       cluster.userKubeconfig(OPERATOR_USER),
       'built',
       [
@@ -321,7 +334,7 @@ async function main(): Promise<void> {
         date: new Date().toISOString(),
         loadAverage: { start: loadAtStart, end: 0 },
       },
-      settings: { rates, quick, kubernetes: 'v1.36.3', kwokStages: 'fast', nodes: 10 },
+      settings: { rates, workers: WORKERS, quick, kubernetes: 'v1.36.3', kwokStages: 'fast', nodes: 10 },
       p1: [],
     };
 
@@ -333,48 +346,54 @@ async function main(): Promise<void> {
       if (results.chart) writeFileSync(path.join(out, 'ready-over-time.svg'), renderSvg(results.chart));
     };
 
-    for (const rate of rates) {
-      say(`rate limit QPS ${rate.qps}, burst ${rate.burst}: restarting the operator and replicaset-controller`);
-      if (rate !== rates[0]) await cluster.restartReplicaSetController(rateArgs(rate));
-      await restartOperator(rate);
-      for (const n of sizes) {
-        const tag = `${n}-q${rate.qps}`;
-        say(`P1 N=${n} QPS ${rate.qps}: ${n} ReplicaSets`);
-        const rs = await converge(http, 'rs', n, `bench-rs-${tag}`, audit, cluster.pidOf('replicaset-controller'));
-        say(`P1 N=${n} QPS ${rate.qps}: ${n} AppWithHelpers`);
-        const awh = await converge(http, 'awh', n, `bench-awh-${tag}`, audit, op!.pid);
-        const row: P1Run = {
-          n,
-          qps: rate.qps,
-          burst: rate.burst,
-          replicaSet: summary(rs, n, rate),
-          operator: summary(awh, n, rate),
-        };
-        results.p1.push(row);
-        if (n === lagSize && rate === rates[rates.length - 1]) {
-          results.chart = {
+    /** P1 at every rate limit for sizes `ns`; the operator and replicaset-controller restart with each rate. */
+    const p1 = async (ns: number[]) => {
+      for (const rate of rates) {
+        say(`rate limit QPS ${rate.qps}, burst ${rate.burst}: restarting the operator and replicaset-controller`);
+        await cluster.restartReplicaSetController([...rateArgs(rate), `--concurrent-replicaset-syncs=${WORKERS}`]);
+        await restartOperator(rate);
+        for (const n of ns) {
+          const tag = `${n}-q${rate.qps}`;
+          say(`P1 N=${n} QPS ${rate.qps}: ${n} ReplicaSets`);
+          const rs = await converge(http, 'rs', n, `bench-rs-${tag}`, audit, cluster.pidOf('replicaset-controller'));
+          say(`P1 N=${n} QPS ${rate.qps}: ${n} AppWithHelpers`);
+          const awh = await converge(http, 'awh', n, `bench-awh-${tag}`, audit, op!.pid);
+          const row: P1Run = {
             n,
             qps: rate.qps,
-            replicaSet: rs.readyAt,
-            replicaSetOwners: rs.ownersReadyAt,
-            operator: awh.readyAt,
-            operatorOwners: awh.ownersReadyAt,
+            burst: rate.burst,
+            replicaSet: summary(rs, n, rate),
+            operator: summary(awh, n, rate),
           };
-          say(`P2: a converged Pod marked not Ready → its AppWithHelpers says so`);
-          results.p2 = { ...(await statusLag(http, `bench-awh-${tag}`, quick ? 10 : 100)), burstN: n };
+          results.p1.push(row);
+          if (n === lagSize && rate === rates[rates.length - 1]) {
+            results.chart = {
+              n,
+              qps: rate.qps,
+              replicaSet: rs.readyAt,
+              replicaSetOwners: rs.ownersReadyAt,
+              operator: awh.readyAt,
+              operatorOwners: awh.ownersReadyAt,
+            };
+            say(`P2: a converged Pod marked not Ready → its AppWithHelpers says so`);
+            results.p2 = { ...(await statusLag(http, `bench-awh-${tag}`, quick ? 10 : 100)), burstN: n };
+          }
+          say(
+            `   status: ReplicaSet ${rs.seconds.toFixed(2)}s, operator ${awh.seconds.toFixed(2)}s, ratio ${(awh.seconds / rs.seconds).toFixed(2)}` +
+              `; all Pods Ready: ${rs.podsSeconds.toFixed(2)}s vs ${awh.podsSeconds.toFixed(2)}s` +
+              `; bound share ${(row.operator.boundShare * 100).toFixed(0)}% vs ${(row.replicaSet.boundShare * 100).toFixed(0)}%` +
+              `; writes per object ${awh.writesPerObject.toFixed(2)} vs ${rs.writesPerObject.toFixed(2)}` +
+              `; CPU s/1000 ${row.operator.cpuPer1000.toFixed(2)} vs ${row.replicaSet.cpuPer1000.toFixed(2)}` +
+              `; Pod Ready → Ready p99 ${row.operator.lagP99Ms} ms vs ${row.replicaSet.lagP99Ms} ms`,
+          );
+          save();
+          await removeNamespaces(http, [`bench-rs-${tag}`, `bench-awh-${tag}`]);
         }
-        say(
-          `   status: ReplicaSet ${rs.seconds.toFixed(2)}s, operator ${awh.seconds.toFixed(2)}s, ratio ${(awh.seconds / rs.seconds).toFixed(2)}` +
-            `; all Pods Ready: ${rs.podsSeconds.toFixed(2)}s vs ${awh.podsSeconds.toFixed(2)}s` +
-            `; bound share ${(row.operator.boundShare * 100).toFixed(0)}% vs ${(row.replicaSet.boundShare * 100).toFixed(0)}%` +
-            `; writes per object ${awh.writesPerObject.toFixed(2)} vs ${rs.writesPerObject.toFixed(2)}` +
-            `; CPU s/1000 ${row.operator.cpuPer1000.toFixed(2)} vs ${row.replicaSet.cpuPer1000.toFixed(2)}` +
-            `; Pod Ready → Ready p99 ${row.operator.lagP99Ms} ms vs ${row.replicaSet.lagP99Ms} ms`,
-        );
-        save();
-        await removeNamespaces(http, [`bench-rs-${tag}`, `bench-awh-${tag}`]);
       }
-    }
+    };
+
+    // The sizes up to 500 first, then P4 to P7, then P6 and the largest sizes, which take longest.
+    await p1(sizes.filter((n) => n <= 500));
 
     say(`P4: ${idleSeconds}s of idleness`);
     await sleep(3000);
@@ -424,8 +443,7 @@ async function main(): Promise<void> {
       await sleep(3000);
       const heap = await op!.heapAfterGc();
       say(`   ${run.seconds.toFixed(2)}s; heap ${mib(heap.heapUsed)} MiB, RSS ${mib(heap.rss)} MiB`);
-      // The last run's Pods go with the control plane: removing 20,000 takes minutes.
-      if (apps !== scale.large) await removeNamespaces(http, [`bench-scale-${apps}`]);
+      await removeNamespaces(http, [`bench-scale-${apps}`]);
       return { pods: apps * scale.replicas, seconds: run.seconds, heapBytes: heap.heapUsed, rssBytes: heap.rss };
     };
     const small = await p6(scale.small);
@@ -437,6 +455,8 @@ async function main(): Promise<void> {
       growth: large.seconds / small.seconds / (large.pods / small.pods),
       qps: last.qps,
     };
+    save();
+    await p1(sizes.filter((n) => n > 500));
     save();
     say(`done: ${path.relative(process.cwd(), out)}/results.md`);
     console.log('\n' + renderMarkdown(results));
