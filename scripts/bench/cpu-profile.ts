@@ -32,7 +32,11 @@ function placeOf(url: string, name: string): string {
 
 /** What a place does, as the brief asks it: JSON, hashing, status derivation, logging, and the rest. */
 function categoryOf(place: string, name: string): string {
-  if (/^\(builtin\) (parse|stringify)$/.test(place) || place.includes('JSON')) return 'JSON parse/stringify';
+  if (/^\(builtin\) (parse|stringify)$/.test(place) || /safeJson|JSON/.test(name)) return 'JSON parse/stringify';
+  // JSON.parse of a watch event shows as the informer's stream handler's own time.
+  if (/^\(builtin\) (writeUtf8String|writev|writeBuffer|writeLatin1String)$/.test(place))
+    return 'socket and stdout writes (TLS encryption included)';
+  if (place === 'node:v8' && name === 'writeHeapSnapshot') return 'heap snapshots (benchmark only)';
   if (place === '(garbage collector)') return 'garbage collection';
   if (place === '(program)' || place === '(idle)') return place;
   if (/winston|logform|safe-stable-stringify|readable-stream|triple-beam|colors|fecha/.test(place)) return 'logging';
