@@ -15,6 +15,7 @@ import { Informer, keyOf } from './informer';
 import { Interner } from './interner';
 import { LastWritten } from './last-written';
 import { PodIndex } from './pod-index';
+import { SpecMemo } from './spec-memo';
 import { preflight, type ServerVersion } from './preflight';
 import { WorkQueue } from './queue';
 import { PermanentError, reconcile, type ReconcileDeps } from './reconcile';
@@ -119,6 +120,7 @@ export class AppWithHelpersOperator extends Operator {
       expectations: this.expectations,
       lastWritten: this.lastWritten,
       render: { helperImage: this.settings.helperImage, serverVersion: version, ...this.options.render },
+      specs: new SpecMemo(),
       log: this.log,
       now: () => new Date(),
     };
