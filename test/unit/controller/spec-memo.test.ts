@@ -11,7 +11,11 @@ describe('SpecMemo', () => {
     assert.equal(first.template!.hash, anApp().withStep('setup').withSidecar('log').template().hash);
     // A new object for the same generation (a status change came by watch) is the same spec.
     assert.equal(memo.get(structuredClone(app), options), first);
-    const changed = { ...app, metadata: { ...app.metadata, generation: 2 }, spec: { ...app.spec, replicas: 3 } };
+    const changed = {
+      ...app,
+      metadata: { ...app.metadata, generation: 2 },
+      spec: { ...(app.spec as object), replicas: 3 },
+    };
     assert.notEqual(memo.get(changed, options), first);
   });
 
