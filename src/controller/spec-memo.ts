@@ -29,7 +29,7 @@ function renderAnew(app: AppWithHelpers, render: RenderOptions): RenderedSpec {
  * SpecMemo keeps the rendered specs of the apps reconciled lately, by uid and generation (the API
  * server gives a spec change a new generation; the render options are the process's own). During
  * a burst each app is reconciled several times within seconds (its create, its Pods' events, its
- * held status): parsing with zod, rendering and hashing the template anew each time was an eighth
+ * held status): parsing with zod, rendering and hashing the template anew each time was a tenth
  * of the operator's CPU. It holds the last `max` apps, so its memory does not grow with their number.
  * What it returns is shared: core/ never mutates its inputs.
  */
