@@ -102,7 +102,7 @@ export class KubeHttp {
   /**
    * applyCredentials adds the kubeconfig's TLS material and Authorization header to a request.
    * client-node reads the certificate and key files (or a token file) anew each time it is asked:
-   * at QPS 100 that was a tenth of the process's CPU. They are read at most every
+   * in a profile at QPS 100 that was 4% of the process's CPU. They are read at most every
    * CREDENTIALS_TTL_MS, and again after a 401 (a token that expired meanwhile), as client-go
    * rereads a token file every minute.
    */
