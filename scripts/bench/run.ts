@@ -3,12 +3,18 @@
  * (KWOK fast stages), both with the same client rate limit. Writes results.md, results.json and
  * ready-over-time.svg to --out (default bench-results/).
  *
- *   npm run bench                  the full run: P1 at N=100 and 500, P5 at 2,000 Pods, P6 at 5,000
+ *   npm run bench                  the full run: P1 at N=100, 500 and 5,000, each at QPS 20/burst 30
+ *                                  (kube-controller-manager's default) and 100/150; P5 at 2,000 Pods,
+ *                                  P6 at 2,000 and 20,000 Pods (10 per AppWithHelpers); P8 from P1
  *   npm run bench -- --quick       N=20 and small P5/P6: checks the benchmark works (CI)
- *   npm run bench -- --qps 20 --burst 30   the rate limit of both controllers (default 100/150)
+ *   npm run bench -- --sizes 100,500 --rates 100/150 --scale 20,200   fewer and smaller runs
+ *   npm run bench -- --qps 20 --burst 30               one rate limit, as --rates 20/30
+ *   npm run bench -- --cpu-prof    also a CPU profile of each operator process, in <out>/cpu-profiles
+ *
+ * The operator runs from dist/main.js with the node flags of the Dockerfile's ENTRYPOINT.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
@@ -16,8 +22,8 @@ import { KubeHttp } from '../../src/k8s/http';
 import { ControlPlane, sleep } from '../../test/cluster/control-plane';
 import { installCrd } from '../../test/cluster/install-crd';
 import { OperatorProcess } from '../../test/integration/operator-process';
-import { countWrites } from './audit';
-import { renderMarkdown, renderSvg, type Results } from './report';
+import { AuditLog, type AuditCount } from './audit';
+import { renderMarkdown, renderSvg, type P1Run, type Results } from './report';
 import { Tracker } from './tracker';
 
 const flag = (name: string, fallback: string) => {
@@ -25,17 +31,33 @@ const flag = (name: string, fallback: string) => {
   return i > 0 ? process.argv[i + 1] : fallback;
 };
 const quick = process.argv.includes('--quick');
-const qps = Number(flag('qps', '100'));
-const burst = Number(flag('burst', '150'));
+type Rate = { qps: number; burst: number };
+const rates: Rate[] = process.argv.includes('--qps')
+  ? [{ qps: Number(flag('qps', '100')), burst: Number(flag('burst', '150')) }]
+  : flag('rates', '20/30,100/150')
+      .split(',')
+      .map((r) => ({ qps: Number(r.split('/')[0]), burst: Number(r.split('/')[1]) }));
+const sizes = flag('sizes', quick ? '20' : '100,500,5000')
+  .split(',')
+  .map(Number);
 const out = path.resolve(flag('out', quick ? '.bench' : 'bench-results'));
-const sizes = quick ? [20] : process.argv.includes('--p1-only') ? [100] : [100, 500];
 const heapPods = quick ? 100 : 2000;
-const scale = quick ? [20, 200] : [500, 5000];
+/** P6: AppWithHelpers of `replicas` Pods each, `small` of them and then `large`. */
+const scaleApps = flag('scale', quick ? '2,20' : '200,2000')
+  .split(',')
+  .map(Number);
+const scale = { replicas: 10, small: scaleApps[0], large: scaleApps[1] };
 const idleSeconds = quick ? 5 : 60;
+/** P2's steady lag is measured once, on the Pods of the largest P1 run of at most 500 objects. */
+const lagSize = sizes.filter((n) => n <= 500).pop() ?? sizes[0];
 const OPERATOR_USER = 'appwithhelpers-operator';
 const RS_USER = 'system:serviceaccount:kube-system:replicaset-controller';
 const image = 'busybox:1.36';
-
+/** Workers of both controllers: replicaset-controller's default, given to the operator too. */
+const WORKERS = 5;
+const CLOCK_TICKS = 100; // getconf CLK_TCK on Linux
+/** Profile the operator: each process writes a .cpuprofile when it stops (read it with cpu-profile.ts). */
+const cpuProfile = process.argv.includes('--cpu-prof');
 const t0 = Date.now();
 const say = (line: string) => console.log(`[${((Date.now() - t0) / 1000).toFixed(0).padStart(4)}s] ${line}`);
 
@@ -59,12 +81,13 @@ function replicaSet(name: string) {
   };
 }
 
-function appWithHelpers(name: string) {
+function appWithHelpers(name: string, replicas = 1) {
   return {
     apiVersion: 'helpers.dev/v1alpha1',
     kind: 'AppWithHelpers',
     metadata: { name },
     spec: {
+      replicas,
       initSteps: [{ name: 'setup', image }],
       sidecars: [{ name: 'log', image }],
       app: { name: 'app', image: 'nginx:1.25.3' },
@@ -94,43 +117,92 @@ async function namespace(http: KubeHttp, name: string): Promise<void> {
   }
 }
 
+/**
+ * removeNamespaces deletes namespaces and waits until they (and so their Pods) are gone, so the
+ * next run starts quiet. The owners go first and then their Pods at once (grace period 0): Pods
+ * deleted gracefully wait for KWOK one by one, which for 20,000 takes many minutes.
+ */
+async function removeNamespaces(http: KubeHttp, names: string[]): Promise<void> {
+  const drop = (p: string, body?: object) => http.request('DELETE', p, body).catch(() => undefined);
+  for (const ns of names) {
+    await drop(`/apis/helpers.dev/v1alpha1/namespaces/${ns}/appwithhelpers`);
+    await drop(`/apis/apps/v1/namespaces/${ns}/replicasets`);
+    await drop(`/api/v1/namespaces/${ns}/pods`, { apiVersion: 'v1', kind: 'DeleteOptions', gracePeriodSeconds: 0 });
+    await drop(`/api/v1/namespaces/${ns}`);
+  }
+  const by = Date.now() + 15 * 60_000;
+  for (const ns of names)
+    while (
+      Date.now() < by &&
+      (await http.request('GET', `/api/v1/namespaces/${ns}`).then(
+        () => true,
+        () => false,
+      ))
+    )
+      await sleep(1000);
+}
+
+/** cpuSeconds is the user + system CPU time a process has used, from /proc/<pid>/stat. */
+function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' '); // fields from the 3rd (state) on
+  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS; // utime and stime: fields 14 and 15
+}
+
 interface Run {
+  /** Until every owner said Ready in its own status, for its current generation. */
   seconds: number;
+  /** Until every Pod was Running and Ready. */
+  podsSeconds: number;
   readyAt: number[];
+  ownersReadyAt: number[];
   lags: number[];
   writesPerObject: number;
   writes: Record<string, number>;
+  /** CPU seconds the controller's process used from the first create until its writes settled. */
+  cpuSeconds: number;
 }
 
 /** converge creates n objects of one kind in a fresh namespace and times them to Ready. */
-async function converge(http: KubeHttp, kind: 'rs' | 'awh', n: number, ns: string, audit: string): Promise<Run> {
+async function converge(
+  http: KubeHttp,
+  kind: 'rs' | 'awh',
+  n: number,
+  ns: string,
+  audit: AuditLog,
+  pid: number,
+  replicas = 1,
+): Promise<Run> {
   await namespace(http, ns);
-  const tracker = new Tracker(http, ns, kind === 'awh');
+  const tracker = new Tracker(http, ns, kind);
   await tracker.start();
+  const cpu0 = cpuSeconds(pid);
   const start = new Date();
   const names = Array.from({ length: n }, (_, i) => `${kind}-${i}`);
   if (kind === 'rs') await createAll(http, `/apis/apps/v1/namespaces/${ns}/replicasets`, names.map(replicaSet));
-  else await createAll(http, `/apis/helpers.dev/v1alpha1/namespaces/${ns}/appwithhelpers`, names.map(appWithHelpers));
+  else
+    await createAll(
+      http,
+      `/apis/helpers.dev/v1alpha1/namespaces/${ns}/appwithhelpers`,
+      names.map((name) => appWithHelpers(name, replicas)),
+    );
   await tracker.waitUntil(
     `${n} ${kind} Ready`,
-    () => tracker.podReady.size >= n && (kind === 'rs' || tracker.appReady.size >= n),
-    30 * 60_000,
+    () => tracker.podReady.size >= n * replicas && tracker.ownerReady.size >= n,
+    60 * 60_000,
   );
   tracker.stop();
-  const done = Math.max(...tracker.podReady.values(), ...tracker.appReady.values());
-  const lags = [...tracker.appReady]
-    .map(([app, at]) => {
-      const pod = [...tracker.podReady].find(([p]) => p.startsWith(`${app}-`));
-      return pod ? at - pod[1] : NaN;
-    })
-    .filter((l) => !Number.isNaN(l));
+  const since = (t: number) => (t - start.getTime()) / 1000;
   const writes = await settledWrites(audit, kind === 'rs' ? RS_USER : OPERATOR_USER, start);
   return {
-    seconds: (done - start.getTime()) / 1000,
-    readyAt: [...tracker.podReady.values()].map((t) => (t - start.getTime()) / 1000).sort((a, b) => a - b),
-    lags,
+    seconds: since(Math.max(...tracker.ownerReady.values())),
+    podsSeconds: since(Math.max(...tracker.podReady.values())),
+    readyAt: [...tracker.podReady.values()].map(since).sort((a, b) => a - b),
+    ownersReadyAt: [...tracker.ownerReady.values()].map(since).sort((a, b) => a - b),
+    lags: tracker.lags().sort((a, b) => a - b),
     writesPerObject: writes.total / n,
     writes: writes.byResource,
+    cpuSeconds: cpuSeconds(pid) - cpu0,
   };
 }
 
@@ -138,11 +210,11 @@ async function converge(http: KubeHttp, kind: 'rs' | 'awh', n: number, ns: strin
  * settledWrites counts a controller's writes since start once they have stopped for 3 s, so the
  * writes that trail convergence (a last status, Events sent after the burst) count too.
  */
-async function settledWrites(audit: string, user: string, start: Date): Promise<ReturnType<typeof countWrites>> {
-  let last = countWrites(audit, user, start);
-  for (let quiet = 0, waited = 0; quiet < 3 && waited < 120; waited++) {
+async function settledWrites(audit: AuditLog, user: string, start: Date): Promise<AuditCount> {
+  let last = audit.count(user, start);
+  for (let quiet = 0, waited = 0; quiet < 3 && waited < 300; waited++) {
     await sleep(1000);
-    const now = countWrites(audit, user, start);
+    const now = audit.count(user, start);
     quiet = now.total === last.total ? quiet + 1 : 0;
     last = now;
   }
@@ -150,7 +222,13 @@ async function settledWrites(audit: string, user: string, start: Date): Promise<
 }
 
 const pct = (sorted: number[], q: number) =>
-  Math.round(sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * q))]);
+  Math.round(sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * q))] ?? NaN);
+
+/** Writes that are not Events: what a controller must send, through its rate limit, before an object is done. */
+const criticalWrites = (writes: Record<string, number>) =>
+  Object.entries(writes)
+    .filter(([what]) => !what.endsWith(' events'))
+    .reduce((sum, [, count]) => sum + count, 0);
 
 /**
  * statusLag (P2) marks `count` converged Pods not Ready, one every 30 ms as a kubelet would, and
@@ -161,7 +239,7 @@ async function statusLag(
   ns: string,
   count: number,
 ): Promise<{ n: number; p50Ms: number; p99Ms: number }> {
-  const tracker = new Tracker(http, ns, true);
+  const tracker = new Tracker(http, ns, 'awh');
   await tracker.start();
   const pods = (
     await http.request<{ items: Array<{ metadata: { name: string; labels: Record<string, string> } }> }>(
@@ -186,37 +264,52 @@ async function statusLag(
   return { n: pods.length, p50Ms: pct(lags, 0.5), p99Ms: pct(lags, 0.99) };
 }
 
-async function managedPods(http: KubeHttp): Promise<number> {
-  const list = await http.request<{ items: unknown[] }>(
-    'GET',
-    '/api/v1/pods?labelSelector=app.kubernetes.io%2Fmanaged-by%3Dappwithhelpers-operator',
-  );
-  return list.items.length;
-}
-
 async function main(): Promise<void> {
   mkdirSync(out, { recursive: true });
   say('building the operator (the benchmark runs dist/main.js, as the image does)');
   execFileSync('npm', ['run', 'build'], { cwd: path.join(__dirname, '../..'), stdio: 'ignore' });
-  say(`starting a control plane (fast stages, 10 nodes), both controllers at QPS ${qps}, burst ${burst}`);
+  const rateArgs = (r: Rate) => [`--kube-api-qps=${r.qps}`, `--kube-api-burst=${r.burst}`];
+  say(`starting a control plane (fast stages, 10 nodes); replicaset-controller in a controller manager of its own`);
   const dir = path.join(os.tmpdir(), `awh-bench-${process.pid}`);
   mkdirSync(dir, { recursive: true });
-  const audit = path.join(dir, 'audit.log');
+  const auditFile = path.join(dir, 'audit.log');
+  const loadAtStart = os.loadavg()[0];
   const cluster = await ControlPlane.start({
     stages: 'fast',
     nodes: 10,
-    auditLog: audit,
-    controllerManagerArgs: [`--kube-api-qps=${qps}`, `--kube-api-burst=${burst}`],
+    auditLog: auditFile,
+    // The garbage collector, namespace controller and the rest clean up between runs: not measured, so not throttled.
+    controllerManagerArgs: ['--kube-api-qps=500', '--kube-api-burst=1000'],
+    replicaSetControllerArgs: [...rateArgs(rates[0]), `--concurrent-replicaset-syncs=${WORKERS}`],
+    // The scheduler's default 50 binds a second would bound both controllers below their rate limit.
+    schedulerArgs: ['--kube-api-qps=1000', '--kube-api-burst=2000'],
   });
-  const startOperator = () =>
+  const audit = new AuditLog(auditFile);
+  const startOperator = (r: Rate) =>
     new OperatorProcess(
       'operator',
-      ['--probe-port=0', `--qps=${qps}`, `--burst=${burst}`, '--log-level=info'],
+      // As many workers as replicaset-controller has (kube-controller-manager's --concurrent-replicaset-syncs=5).
+      ['--probe-port=0', `--qps=${r.qps}`, `--burst=${r.burst}`, `--concurrency=${WORKERS}`, '--log-level=info'],
       cluster.userKubeconfig(OPERATOR_USER),
       'built',
-      ['--expose-gc', '--require', path.join(__dirname, 'heap-probe.js')],
+      [
+        ...imageNodeFlags(),
+        '--expose-gc',
+        '--require',
+        path.join(__dirname, 'heap-probe.js'),
+        ...(cpuProfile ? ['--cpu-prof', `--cpu-prof-dir=${path.join(out, 'cpu-profiles')}`] : []),
+      ],
     );
   let op: OperatorProcess | undefined;
+  const restartOperator = async (r: Rate) => {
+    if (op) {
+      op.kill('SIGTERM');
+      await op.exited;
+    }
+    op = startOperator(r);
+    await op.waitFor('caches synced', 120_000);
+    return op;
+  };
   const interrupt = async () => {
     say('interrupted: stopping the operator and the control plane');
     op?.kill('SIGKILL');
@@ -230,8 +323,6 @@ async function main(): Promise<void> {
     const kc = new KubeConfig();
     kc.loadFromFile(cluster.kubeconfig);
     const http = new KubeHttp(kc, { qps: 5000, burst: 5000 });
-    op = startOperator();
-    await op.waitFor('caches synced');
 
     const results: Results = {
       machine: {
@@ -241,61 +332,82 @@ async function main(): Promise<void> {
         node: process.version,
         kernel: os.release(),
         date: new Date().toISOString(),
+        loadAverage: { start: loadAtStart, end: 0 },
       },
-      settings: { qps, burst, quick, kubernetes: 'v1.36.3', kwokStages: 'fast', nodes: 10 },
+      settings: { rates, workers: WORKERS, quick, kubernetes: 'v1.36.3', kwokStages: 'fast', nodes: 10 },
       p1: [],
     };
 
-    for (const n of sizes) {
-      say(`P1 N=${n}: ${n} ReplicaSets`);
-      const rs = await converge(http, 'rs', n, `bench-rs-${n}`, audit);
-      say(`P1 N=${n}: ${n} AppWithHelpers`);
-      const awh = await converge(http, 'awh', n, `bench-awh-${n}`, audit);
-      results.p1.push({
-        n,
-        replicaSetSeconds: rs.seconds,
-        operatorSeconds: awh.seconds,
-        ratio: awh.seconds / rs.seconds,
-        operatorWritesPerObject: awh.writesPerObject,
-        replicaSetWritesPerObject: rs.writesPerObject,
-        operatorWrites: awh.writes,
-        replicaSetWrites: rs.writes,
-      });
-      results.chart = { n, replicaSet: rs.readyAt, operator: awh.readyAt };
-      const burst = awh.lags.sort((a, b) => a - b);
-      results.p2 = {
-        ...(await statusLag(http, `bench-awh-${n}`, quick ? 10 : 100)),
-        burstP50Ms: pct(burst, 0.5),
-        burstP99Ms: pct(burst, 0.99),
-      };
-      const ms = op.lines
-        .filter((l) => l.message === 'reconciled')
-        .map((l) => l.ms as number)
-        .sort((a, b) => a - b);
-      say(
-        `   reconciles so far: ${ms.length}, p50 ${ms[Math.floor(ms.length / 2)]} ms, p99 ${ms[Math.floor(ms.length * 0.99)]} ms, outcomes ${JSON.stringify(op.lines.filter((l) => l.message === 'reconciled').reduce((m: Record<string, number>, l) => ({ ...m, [l.outcome as string]: (m[l.outcome as string] ?? 0) + 1 }), {}))}`,
-      );
-      say(
-        `   ReplicaSet ${rs.seconds.toFixed(2)}s, operator ${awh.seconds.toFixed(2)}s, ratio ${(awh.seconds / rs.seconds).toFixed(2)}; writes per object: operator ${awh.writesPerObject.toFixed(2)}, ReplicaSet ${rs.writesPerObject.toFixed(2)}`,
-      );
-    }
+    // Written after every figure, so a long run that is stopped still leaves what it measured.
+    const save = () => {
+      results.machine.loadAverage.end = os.loadavg()[0];
+      writeFileSync(path.join(out, 'results.json'), JSON.stringify(results, null, 2) + '\n');
+      writeFileSync(path.join(out, 'results.md'), renderMarkdown(results));
+      if (results.chart) writeFileSync(path.join(out, 'ready-over-time.svg'), renderSvg(results.chart));
+    };
+
+    /** P1 at every rate limit for sizes `ns`; the operator and replicaset-controller restart with each rate. */
+    const p1 = async (ns: number[]) => {
+      for (const rate of rates) {
+        say(`rate limit QPS ${rate.qps}, burst ${rate.burst}: restarting the operator and replicaset-controller`);
+        await cluster.restartReplicaSetController([...rateArgs(rate), `--concurrent-replicaset-syncs=${WORKERS}`]);
+        await restartOperator(rate);
+        for (const n of ns) {
+          const tag = `${n}-q${rate.qps}`;
+          say(`P1 N=${n} QPS ${rate.qps}: ${n} ReplicaSets`);
+          const rs = await converge(http, 'rs', n, `bench-rs-${tag}`, audit, cluster.pidOf('replicaset-controller'));
+          say(`P1 N=${n} QPS ${rate.qps}: ${n} AppWithHelpers`);
+          const awh = await converge(http, 'awh', n, `bench-awh-${tag}`, audit, op!.pid);
+          const row: P1Run = {
+            n,
+            qps: rate.qps,
+            burst: rate.burst,
+            replicaSet: summary(rs, n, rate),
+            operator: summary(awh, n, rate),
+          };
+          results.p1.push(row);
+          if (n === lagSize && rate === rates[rates.length - 1]) {
+            results.chart = {
+              n,
+              qps: rate.qps,
+              replicaSet: rs.readyAt,
+              replicaSetOwners: rs.ownersReadyAt,
+              operator: awh.readyAt,
+              operatorOwners: awh.ownersReadyAt,
+            };
+            say(`P2: a converged Pod marked not Ready → its AppWithHelpers says so`);
+            results.p2 = { ...(await statusLag(http, `bench-awh-${tag}`, quick ? 10 : 100)), burstN: n };
+          }
+          say(
+            `   status: ReplicaSet ${rs.seconds.toFixed(2)}s, operator ${awh.seconds.toFixed(2)}s, ratio ${(awh.seconds / rs.seconds).toFixed(2)}` +
+              `; all Pods Ready: ${rs.podsSeconds.toFixed(2)}s vs ${awh.podsSeconds.toFixed(2)}s` +
+              `; bound share ${(row.operator.boundShare * 100).toFixed(0)}% vs ${(row.replicaSet.boundShare * 100).toFixed(0)}%` +
+              `; writes per object ${awh.writesPerObject.toFixed(2)} vs ${rs.writesPerObject.toFixed(2)}` +
+              `; CPU s/1000 ${row.operator.cpuPer1000.toFixed(2)} vs ${row.replicaSet.cpuPer1000.toFixed(2)}` +
+              `; Pod Ready → Ready p99 ${row.operator.lagP99Ms} ms vs ${row.replicaSet.lagP99Ms} ms`,
+          );
+          save();
+          await removeNamespaces(http, [`bench-rs-${tag}`, `bench-awh-${tag}`]);
+        }
+      }
+    };
+
+    // The sizes up to 500 first, then P4 to P7, then P6 and the largest sizes, which take longest.
+    await p1(sizes.filter((n) => n <= 500));
 
     say(`P4: ${idleSeconds}s of idleness`);
     await sleep(3000);
     const idleFrom = new Date();
     await sleep(idleSeconds * 1000);
-    results.p4 = { seconds: idleSeconds, writes: countWrites(audit, OPERATOR_USER, idleFrom, new Date()).total };
+    results.p4 = { seconds: idleSeconds, writes: audit.count(OPERATOR_USER, idleFrom, new Date()).total };
+    save();
 
-    say('P5: removing the earlier runs, then the heap at 0 and at ' + heapPods + ' Pods');
-    for (const n of sizes)
-      for (const kind of ['rs', 'awh']) await http.request('DELETE', `/api/v1/namespaces/bench-${kind}-${n}`);
-    const emptyBy = Date.now() + 5 * 60_000;
-    while ((await managedPods(http)) > 0 && Date.now() < emptyBy) await sleep(1000);
+    say(`P5: the heap at 0 and at ${heapPods} Pods`);
     await sleep(3000);
-    const heap0 = await op.heapAfterGc();
-    const p5 = await converge(http, 'awh', heapPods, 'bench-heap', audit);
+    const heap0 = await op!.heapAfterGc();
+    const p5 = await converge(http, 'awh', heapPods, 'bench-heap', audit, op!.pid);
     await sleep(3000);
-    const heapN = await op.heapAfterGc();
+    const heapN = await op!.heapAfterGc();
     results.p5 = {
       pods: heapPods,
       heapBytes: heapN.heapUsed,
@@ -303,46 +415,85 @@ async function main(): Promise<void> {
       bytesPerPod: heapN.heapUsed / heapPods,
       marginalBytesPerPod: (heapN.heapUsed - heap0.heapUsed) / heapPods,
       rssBytes: heapN.rss,
+      emptyRssBytes: heap0.rss,
       convergeSeconds: p5.seconds,
     };
     say(
-      `   heap ${(heapN.heapUsed / 2 ** 20).toFixed(1)} MiB at ${heapPods} Pods (${(heap0.heapUsed / 2 ** 20).toFixed(1)} MiB empty)`,
+      `   heap ${mib(heapN.heapUsed)} MiB, RSS ${mib(heapN.rss)} MiB at ${heapPods} Pods (empty: ${mib(heap0.heapUsed)} MiB, RSS ${mib(heap0.rss)} MiB)`,
     );
 
+    save();
     say(`P7: restarting the operator with ${heapPods} converged Pods`);
-    op.kill('SIGTERM');
-    await op.exited;
+    const last = rates[rates.length - 1];
     const restartAt = new Date();
-    op = startOperator();
-    await op.waitFor('caches synced', 120_000);
+    await restartOperator(last);
     const readySeconds = (Date.now() - restartAt.getTime()) / 1000;
     await sleep(10_000);
     results.p7 = {
       pods: heapPods,
-      writes: countWrites(audit, OPERATOR_USER, restartAt, new Date()).total,
+      writes: audit.count(OPERATOR_USER, restartAt, new Date()).total,
       secondsToReady: readySeconds,
     };
+    save();
+    await removeNamespaces(http, ['bench-heap']);
 
-    say(`P6: ${scale[0]} and ${scale[1]} AppWithHelpers`);
-    const small = await converge(http, 'awh', scale[0], `bench-scale-${scale[0]}`, audit);
-    const large = await converge(http, 'awh', scale[1], `bench-scale-${scale[1]}`, audit);
-    results.p6 = {
-      small: scale[0],
-      large: scale[1],
-      smallSeconds: small.seconds,
-      largeSeconds: large.seconds,
-      growth: large.seconds / small.seconds / (scale[1] / scale[0]),
+    const p6 = async (apps: number) => {
+      say(`P6: ${apps} AppWithHelpers × ${scale.replicas} Pods`);
+      const run = await converge(http, 'awh', apps, `bench-scale-${apps}`, audit, op!.pid, scale.replicas);
+      await sleep(3000);
+      const heap = await op!.heapAfterGc();
+      say(`   ${run.seconds.toFixed(2)}s; heap ${mib(heap.heapUsed)} MiB, RSS ${mib(heap.rss)} MiB`);
+      await removeNamespaces(http, [`bench-scale-${apps}`]);
+      return { pods: apps * scale.replicas, seconds: run.seconds, heapBytes: heap.heapUsed, rssBytes: heap.rss };
     };
-
-    writeFileSync(path.join(out, 'results.json'), JSON.stringify(results, null, 2) + '\n');
-    writeFileSync(path.join(out, 'results.md'), renderMarkdown(results));
-    if (results.chart) writeFileSync(path.join(out, 'ready-over-time.svg'), renderSvg(results.chart));
+    const small = await p6(scale.small);
+    const large = await p6(scale.large);
+    results.p6 = {
+      replicas: scale.replicas,
+      small,
+      large,
+      growth: large.seconds / small.seconds / (large.pods / small.pods),
+      qps: last.qps,
+    };
+    save();
+    await p1(sizes.filter((n) => n > 500));
+    save();
     say(`done: ${path.relative(process.cwd(), out)}/results.md`);
     console.log('\n' + renderMarkdown(results));
   } finally {
     op?.kill('SIGKILL');
     await cluster.stop();
   }
+}
+
+/** The node flags the image starts the operator with (the Dockerfile's ENTRYPOINT): the benchmark measures what runs. */
+function imageNodeFlags(): string[] {
+  const line = readFileSync(path.join(__dirname, '../../Dockerfile'), 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith('ENTRYPOINT'));
+  const argv = JSON.parse(line?.slice('ENTRYPOINT'.length) ?? '[]') as string[];
+  return argv.slice(1, argv.indexOf('dist/main.js'));
+}
+
+const mib = (b: number) => (b / 2 ** 20).toFixed(1);
+
+/** summary is what the report keeps of one controller's P1 run. */
+function summary(run: Run, n: number, rate: Rate): P1Run['operator'] {
+  const critical = criticalWrites(run.writes) / n;
+  const boundSeconds = (n * critical) / rate.qps;
+  return {
+    seconds: run.seconds,
+    podsSeconds: run.podsSeconds,
+    writesPerObject: run.writesPerObject,
+    criticalWritesPerObject: critical,
+    writes: run.writes,
+    boundSeconds,
+    boundShare: boundSeconds / run.seconds,
+    cpuSeconds: run.cpuSeconds,
+    cpuPer1000: (run.cpuSeconds / n) * 1000,
+    lagP50Ms: pct(run.lags, 0.5),
+    lagP99Ms: pct(run.lags, 0.99),
+  };
 }
 
 main().catch((err) => {

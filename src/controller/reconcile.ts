@@ -1,17 +1,18 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { V1Pod } from '@kubernetes/client-node';
 import { ConditionType } from '../api/constants';
-import { parseSpec, type AppStatus, type AppWithHelpers } from '../api/schema';
+import type { AppStatus, AppWithHelpers } from '../api/schema';
 import { planPods } from '../core/plan';
 import { isControlledBy } from '../core/pod-facts';
-import { renderPodTemplate, resolveSidecarMode, type RenderOptions } from '../core/render';
 import { msUntilDeadline } from '../core/progress';
+import type { RenderOptions } from '../core/render';
 import { deriveStatus } from '../core/status';
 import { ApiError } from '../k8s/api-error';
 import type { Logger } from '../obs/logger';
 import { applyActions, type EventTuple, type PodWriter } from './apply-actions';
 import type { Expectations } from './expectations';
 import type { LastWritten } from './last-written';
+import { renderSpec, type SpecMemo } from './spec-memo';
 
 /** The writes reconcile makes; KubeClient in production, a recorder in tests. */
 export interface Writer extends PodWriter {
@@ -39,6 +40,8 @@ export interface ReconcileDeps {
   /** The statuses this process wrote that the cache may not show yet. */
   lastWritten: LastWritten;
   render: RenderOptions;
+  /** Rendered specs of the apps reconciled lately (see spec-memo.ts); without it each reconcile renders anew. */
+  specs?: SpecMemo;
   log: Logger;
   now(): Date;
 }
@@ -70,15 +73,12 @@ export async function reconcile(key: string, d: ReconcileDeps): Promise<Outcome>
   }
   const now = d.now();
   const stored = d.lastWritten.statusOf(key, app);
-  const parsed = parseSpec(app.spec);
+  const { parsed, mode, template } = renderSpec(app, d.render, d.specs);
   const named = d.podsOf(key);
   const pods = named.filter((p) => isControlledBy(p, app.metadata.uid));
   // Pods of an earlier AppWithHelpers of this name, which the garbage collector is removing: their
   // names are taken, so new Pods take the next free names instead of failing on AlreadyExists.
   const takenNames = named.filter((p) => !isControlledBy(p, app.metadata.uid)).map((p) => p.metadata!.name!);
-  const mode = parsed.ok ? resolveSidecarMode(parsed.spec, d.render) : undefined;
-  const owner = { name: app.metadata.name, namespace: app.metadata.namespace, uid: app.metadata.uid };
-  const template = parsed.ok ? renderPodTemplate(owner, parsed.spec, d.render, app.spec) : undefined;
 
   let failure: { reason: string; message: string; permanent: boolean } | undefined;
   let wrote = false;

@@ -1,14 +1,21 @@
 /**
- * RateLimiter is client-go's token bucket (QPS refill, burst capacity, first come first served)
- * with a second, low-priority lane: a low request (an Event) waits behind every normal one and
- * also leaves half the burst in the bucket for them, so during a burst of work Events wait until
- * it is over. They are for people, and never worth delaying a Pod or a status.
+ * How soon a request may take a token. A `high` one (a status write) goes before every waiting
+ * `normal` one (Pod creates and deletes): a status tells a person something new, and during a burst
+ * of creates it would otherwise wait seconds behind them; every request still takes a token, so
+ * the writes per second are the same in any order. A `low` one (an Event) waits behind both.
+ */
+export type Priority = 'high' | 'normal' | 'low';
+
+/**
+ * RateLimiter is client-go's token bucket (QPS refill, burst capacity, first come first served
+ * within a lane) with three lanes. Besides waiting behind the others, a low request leaves half
+ * the burst in the bucket for them, so during a burst of work Events wait until it is over. They
+ * are for people, and never worth delaying a Pod or a status.
  */
 export class RateLimiter {
   private tokens: number;
   private last = Date.now();
-  private readonly waiters: Array<() => void> = [];
-  private readonly lowWaiters: Array<() => void> = [];
+  private readonly lanes: Record<Priority, Array<() => void>> = { high: [], normal: [], low: [] };
   private timer?: NodeJS.Timeout;
 
   constructor(
@@ -19,18 +26,21 @@ export class RateLimiter {
   }
 
   /** take resolves when the request may go. */
-  take(priority: 'normal' | 'low' = 'normal'): Promise<void> {
+  take(priority: Priority = 'normal'): Promise<void> {
     this.refill();
+    const { high, normal, low } = this.lanes;
     const free =
-      priority === 'normal'
-        ? this.waiters.length === 0
-        : this.waiters.length === 0 && this.lowWaiters.length === 0 && this.tokens >= 1 + this.reserve;
+      priority === 'high'
+        ? high.length === 0
+        : priority === 'normal'
+          ? high.length === 0 && normal.length === 0
+          : high.length === 0 && normal.length === 0 && low.length === 0 && this.tokens >= 1 + this.reserve;
     if (this.tokens >= 1 && free) {
       this.tokens -= 1;
       return Promise.resolve();
     }
     return new Promise((resolve) => {
-      (priority === 'normal' ? this.waiters : this.lowWaiters).push(resolve);
+      this.lanes[priority].push(resolve);
       this.schedule();
     });
   }
@@ -39,7 +49,8 @@ export class RateLimiter {
   releaseAll(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
-    [...this.waiters.splice(0), ...this.lowWaiters.splice(0)].forEach((go) => go());
+    const { high, normal, low } = this.lanes;
+    [...high.splice(0), ...normal.splice(0), ...low.splice(0)].forEach((go) => go());
   }
 
   private refill(): void {
@@ -54,20 +65,22 @@ export class RateLimiter {
 
   private schedule(): void {
     if (this.timer) return;
-    const need = this.waiters.length ? 1 : 1 + this.reserve;
+    const { high, normal, low } = this.lanes;
+    const need = high.length || normal.length ? 1 : 1 + this.reserve;
     const wait = Math.max(1, Math.ceil(((need - this.tokens) / this.qps) * 1000));
     this.timer = setTimeout(() => {
       this.timer = undefined;
       this.refill();
-      while (this.tokens >= 1 && this.waiters.length) {
+      for (const lane of [high, normal])
+        while (this.tokens >= 1 && lane.length) {
+          this.tokens -= 1;
+          lane.shift()!();
+        }
+      while (this.tokens >= 1 + this.reserve && !high.length && !normal.length && low.length) {
         this.tokens -= 1;
-        this.waiters.shift()!();
+        low.shift()!();
       }
-      while (this.tokens >= 1 + this.reserve && this.lowWaiters.length) {
-        this.tokens -= 1;
-        this.lowWaiters.shift()!();
-      }
-      if (this.waiters.length || this.lowWaiters.length) this.schedule();
+      if (high.length || normal.length || low.length) this.schedule();
     }, wait);
   }
 }

@@ -7,8 +7,11 @@ import type { Metrics } from './metrics';
  * succeeds (measured once per Pod UID) and the sidecar restarts of each AppWithHelpers.
  */
 export class HelperMetrics {
-  /** Init steps whose success was already measured, by Pod UID: a Pod's entry goes with the Pod. */
-  private readonly stepsSeen = new Map<string, Set<string>>();
+  /**
+   * Init steps whose success was already measured, by Pod UID: a Pod's entry goes with the Pod.
+   * The names are one string joined by newlines (a name has none), not a Set: one per cached Pod.
+   */
+  private readonly stepsSeen = new Map<string, string>();
 
   constructor(private readonly metrics: Metrics) {}
 
@@ -25,8 +28,8 @@ export class HelperMetrics {
     for (const s of deleted ? [] : (pod.status?.initContainerStatuses ?? [])) {
       const t = s.state?.terminated;
       const seen = this.stepsSeen.get(uid);
-      if (t && t.exitCode === 0 && t.startedAt && t.finishedAt && !seen?.has(s.name)) {
-        this.stepsSeen.set(uid, (seen ?? new Set<string>()).add(s.name));
+      if (t && t.exitCode === 0 && t.startedAt && t.finishedAt && !seen?.split('\n').includes(s.name)) {
+        this.stepsSeen.set(uid, seen === undefined ? s.name : `${seen}\n${s.name}`);
         const seconds = (Date.parse(String(t.finishedAt)) - Date.parse(String(t.startedAt))) / 1000;
         if (Number.isFinite(seconds) && seconds >= 0) this.metrics.initStepSeconds.observe({ namespace }, seconds);
       }

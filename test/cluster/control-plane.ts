@@ -20,6 +20,14 @@ export interface ControlPlaneOptions {
   auditLog?: string;
   /** Extra kube-controller-manager flags, e.g. a raised --kube-api-qps for a benchmark. */
   controllerManagerArgs?: string[];
+  /**
+   * Run replicaset-controller alone in a kube-controller-manager of its own, with these extra flags
+   * (the main one runs the garbage collector and the rest), so a benchmark can read its CPU time
+   * apart and restart it with another rate limit. Unset: it runs in the main one, as usual.
+   */
+  replicaSetControllerArgs?: string[];
+  /** Extra kube-scheduler flags, e.g. a raised --kube-api-qps, so binding Pods does not bound a benchmark. */
+  schedulerArgs?: string[];
   /** Progress lines for people; silent by default. */
   log?: (line: string) => void;
 }
@@ -27,6 +35,17 @@ export interface ControlPlaneOptions {
 const stagesDir = path.join(__dirname, 'stages');
 /** ClusterIPs come from here; a real node blackholes it on the host so no such packet can leave. */
 export const serviceCidr = '10.96.0.0/16';
+const CONTROLLERS = [
+  'garbage-collector-controller',
+  'replicaset-controller',
+  'deployment-controller',
+  'namespace-controller',
+  'serviceaccount-controller',
+  'serviceaccount-token-controller',
+  'root-ca-certificate-publisher-controller',
+  'clusterrole-aggregation-controller',
+  'endpointslice-controller',
+];
 const startTimeoutMs = 90_000;
 
 /**
@@ -45,7 +64,8 @@ export class ControlPlane {
     readonly binaries: Binaries,
     readonly pki: Pki,
     readonly apiserverPort: number,
-    private readonly options: Required<Omit<ControlPlaneOptions, 'auditLog'>> & Pick<ControlPlaneOptions, 'auditLog'>,
+    private readonly options: Required<Omit<ControlPlaneOptions, 'auditLog' | 'replicaSetControllerArgs'>> &
+      Pick<ControlPlaneOptions, 'auditLog' | 'replicaSetControllerArgs'>,
   ) {
     this.kubeconfig = path.join(dir, 'kubeconfig');
     this.server = `https://127.0.0.1:${apiserverPort}`;
@@ -58,6 +78,8 @@ export class ControlPlane {
       log: options.log ?? (() => undefined),
       auditLog: options.auditLog,
       controllerManagerArgs: options.controllerManagerArgs ?? [],
+      replicaSetControllerArgs: options.replicaSetControllerArgs,
+      schedulerArgs: options.schedulerArgs ?? [],
     };
     const binaries = await ensureBinaries();
     const base = existsSync('/dev/shm') ? '/dev/shm' : os.tmpdir(); // tmpfs keeps etcd fast
@@ -101,6 +123,21 @@ export class ControlPlane {
       HELM_CONFIG_HOME: path.join(this.dir, 'helm', 'config'),
       HELM_DATA_HOME: path.join(this.dir, 'helm', 'data'),
     });
+  }
+
+  /** The PID of a running process of this control plane, e.g. 'replicaset-controller' when it runs apart. */
+  pidOf(name: string): number {
+    const p = this.process(name);
+    if (!p.running) throw new Error(`${name} is not running`);
+    return p.pid!;
+  }
+
+  /** Restarts the apart replicaset-controller (see replicaSetControllerArgs) with other extra flags. */
+  async restartReplicaSetController(args: string[]): Promise<void> {
+    const old = this.process('replicaset-controller');
+    await old.stop();
+    this.procs.splice(this.procs.indexOf(old), 1);
+    this.startReplicaSetController(args);
   }
 
   /** Stops the API server alone (for fault tests); everything else keeps running. */
@@ -228,20 +265,23 @@ export class ControlPlane {
     );
 
     step('starting kube-controller-manager and kube-scheduler');
+    const apart = options.replicaSetControllerArgs !== undefined;
     this.add('kube-controller-manager', bin.kubeControllerManager, [
       `--kubeconfig=${kcm}`,
       '--leader-elect=false',
       '--secure-port=0',
-      '--controllers=garbage-collector-controller,replicaset-controller,deployment-controller,namespace-controller,serviceaccount-controller,serviceaccount-token-controller,root-ca-certificate-publisher-controller,clusterrole-aggregation-controller,endpointslice-controller',
+      `--controllers=${CONTROLLERS.filter((c) => !(apart && c === 'replicaset-controller')).join(',')}`,
       `--service-account-private-key-file=${pki.serviceAccountKey}`,
       `--root-ca-file=${pki.caCert}`,
       '--use-service-account-credentials=true',
       ...options.controllerManagerArgs,
     ]);
+    if (apart) this.startReplicaSetController(options.replicaSetControllerArgs!);
     this.add('kube-scheduler', bin.kubeScheduler, [
       `--kubeconfig=${scheduler}`,
       '--leader-elect=false',
       '--secure-port=0',
+      ...options.schedulerArgs,
     ]);
 
     step(`starting KWOK with the ${options.stages} stages`);
@@ -284,6 +324,17 @@ export class ControlPlane {
         (await this.kubectl(['get', 'serviceaccount', 'default', '--ignore-not-found', '-o', 'name'])).trim() !== '',
     );
     step('ready');
+  }
+
+  private startReplicaSetController(args: string[]): void {
+    this.add('replicaset-controller', this.binaries.kubeControllerManager, [
+      `--kubeconfig=${path.join(this.dir, 'controller-manager.kubeconfig')}`,
+      '--leader-elect=false',
+      '--secure-port=0',
+      '--controllers=replicaset-controller',
+      '--use-service-account-credentials=true',
+      ...args,
+    ]);
   }
 
   private writeKubeconfig(file: string, cert: string, key: string): string {

@@ -5,7 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 
-describe('npm run bench -- --quick (N=20: that the benchmark works, not its timings)', () => {
+describe('npm run bench -- --quick (N=20 at both rate limits: that the benchmark works, not its timings)', () => {
   it('runs every figure on its own control plane and writes the table, the JSON and the chart', async function () {
     this.timeout(10 * 60_000);
     const out = mkdtempSync(path.join(os.tmpdir(), 'awh-bench-'));
@@ -18,14 +18,26 @@ describe('npm run bench -- --quick (N=20: that the benchmark works, not its timi
         throw new Error(`the benchmark failed:\n${err.stdout}\n${err.stderr}`);
       });
       const r = JSON.parse(readFileSync(path.join(out, 'results.json'), 'utf8'));
-      assert.equal(r.p1.length, 1);
-      assert.ok(r.p1[0].ratio > 0 && r.p1[0].operatorWritesPerObject > 0 && r.p1[0].replicaSetWritesPerObject > 0);
+      assert.equal(r.p1.length, 2, 'N=20 at both rate limits');
+      for (const p of r.p1)
+        for (const c of [p.operator, p.replicaSet]) {
+          assert.ok(c.seconds > 0 && c.podsSeconds > 0 && c.writesPerObject > 0, JSON.stringify(c));
+          assert.ok(c.boundShare > 0 && c.cpuSeconds >= 0, JSON.stringify(c));
+        }
       assert.ok(r.p2.p99Ms > 0);
       assert.equal(typeof r.p4.writes, 'number');
-      assert.ok(r.p5.bytesPerPod > 0);
-      assert.ok(r.p6.growth > 0);
+      assert.ok(r.p5.marginalBytesPerPod > 0 && r.p5.rssBytes > 0);
+      assert.ok(r.p6.growth > 0 && r.p6.large.rssBytes > 0);
       assert.equal(typeof r.p7.writes, 'number');
-      assert.match(readFileSync(path.join(out, 'results.md'), 'utf8'), /\| P1 converge, N=20 \|/);
+      const md = readFileSync(path.join(out, 'results.md'), 'utf8');
+      for (const row of [
+        'P1 converge, N=20, QPS 20/30',
+        'P1 converge, N=20, QPS 100/150',
+        'P2 status lag',
+        'P5 memory',
+      ])
+        assert.ok(md.includes(`| ${row}`), row);
+      assert.match(md, /\| P8 CPU per 1,000 objects, N=20, QPS 20 \|/);
       assert.match(readFileSync(path.join(out, 'ready-over-time.svg'), 'utf8'), /^<svg /);
     } finally {
       rmSync(out, { recursive: true, force: true });

@@ -33,7 +33,7 @@ describe('the operator image (npm run image)', function () {
 
   it('runs as the numeric non-root user 65532, the built entry point, in production mode', async () => {
     assert.equal(await inspect('{{.OCIv1.Config.User}}'), '65532:65532');
-    assert.equal(await inspect('{{.OCIv1.Config.Entrypoint}}'), '[node dist/main.js]');
+    assert.equal(await inspect('{{.OCIv1.Config.Entrypoint}}'), '[node --max-semi-space-size=1 dist/main.js]');
     assert.match(await inspect('{{.OCIv1.Config.Env}}'), /NODE_ENV=production/);
   });
 

@@ -23,6 +23,64 @@ describe('WorkQueue', () => {
     assert.deepEqual(runs, ['busy', 'a', 'b']);
   });
 
+  it('runs urgent keys (Pods changed) before normal ones (new objects), each lane in order', async () => {
+    const runs: string[] = [];
+    const q = new WorkQueue(
+      async (k) => {
+        runs.push(k);
+        await tick();
+      },
+      { concurrency: 1 },
+      () => undefined,
+    );
+    q.add('busy');
+    q.add('new-1');
+    q.add('new-2');
+    q.add('ready-1', 'urgent');
+    q.add('new-3');
+    q.add('ready-2', 'urgent');
+    await tick(80);
+    assert.deepEqual(runs, ['busy', 'ready-1', 'ready-2', 'new-1', 'new-2', 'new-3']);
+  });
+
+  it('moves a waiting key to the urgent lane once, and runs it once', async () => {
+    const runs: string[] = [];
+    const q = new WorkQueue(
+      async (k) => {
+        runs.push(k);
+        await tick();
+      },
+      { concurrency: 1 },
+      () => undefined,
+    );
+    q.add('busy');
+    q.add('a');
+    q.add('b');
+    q.add('b', 'urgent');
+    q.add('b', 'urgent');
+    q.add('b'); // already waiting, urgently: stays there
+    assert.equal(q.depth, 2);
+    await tick(60);
+    assert.deepEqual(runs, ['busy', 'b', 'a']);
+  });
+
+  it('runs a key added urgently while it runs again, before the normal keys', async () => {
+    const runs: string[] = [];
+    const q = new WorkQueue(
+      async (k) => {
+        runs.push(k);
+        if (runs.length === 1) q.add('a', 'urgent');
+        await tick();
+      },
+      { concurrency: 1 },
+      () => undefined,
+    );
+    q.add('a');
+    q.add('b');
+    await tick(60);
+    assert.deepEqual(runs, ['a', 'a', 'b']);
+  });
+
   it('never runs one key twice at once, and runs it again if it was added meanwhile', async () => {
     let inFlight = 0;
     let maxInFlight = 0;

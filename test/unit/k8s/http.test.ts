@@ -61,6 +61,34 @@ describe('KubeHttp', () => {
       assert.deepEqual(seen, ['/normal-1', '/normal-2', '/normal-3', '/event-1', '/event-2']);
     }));
 
+  it('sends a high-priority request (a status) before every waiting normal one (Pod creates)', () =>
+    withServer(async (client, seen) => {
+      const c = client(50, 1);
+      await Promise.all([
+        c.request('POST', '/create-1'),
+        c.request('POST', '/create-2'),
+        c.request('POST', '/event', {}, 'application/json', 'low'),
+        c.request('POST', '/create-3'),
+        c.request('PATCH', '/status-1', {}, 'application/merge-patch+json', 'high'),
+        c.request('PATCH', '/status-2', {}, 'application/merge-patch+json', 'high'),
+      ]);
+      // create-1 took the one token at once; the statuses then go first, in their order, and the Event last.
+      assert.deepEqual(seen, ['/create-1', '/status-1', '/status-2', '/create-2', '/create-3', '/event']);
+    }));
+
+  it('still keeps to QPS when high-priority requests jump the line', () =>
+    withServer(async (client) => {
+      const c = client(20, 2);
+      const t0 = Date.now();
+      await Promise.all(
+        Array.from({ length: 6 }, (_, i) =>
+          c.request('POST', `/r${i}`, {}, 'application/json', i % 2 ? 'high' : 'normal'),
+        ),
+      );
+      const ms = Date.now() - t0;
+      assert.ok(ms >= 190 && ms < 600, `6 requests at QPS 20, burst 2 took ${ms} ms (want about 200)`);
+    }));
+
   it('keeps half the burst for normal requests: an Event waits out a burst of work', () =>
     withServer(async (client, seen) => {
       const c = client(10, 4);
@@ -77,6 +105,37 @@ describe('KubeHttp', () => {
       );
       assert.deepEqual(seen, ['/event-at-rest', '/n1', '/n2', '/n3', '/event-after-burst']);
     }));
+
+  it('reads the credentials once, not per request, and again after a 401', async () => {
+    const auth: string[] = [];
+    const server = http.createServer((req, res) => {
+      auth.push(req.headers.authorization ?? '');
+      res.writeHead(req.url === '/expired' ? 401 : 200, { 'Content-Type': 'application/json' }).end('{}');
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const kc = new KubeConfig();
+    kc.loadFromOptions({
+      clusters: [{ name: 'c', server: `http://127.0.0.1:${(server.address() as AddressInfo).port}` }],
+      users: [{ name: 'u', token: 'secret' }],
+      contexts: [{ name: 'x', cluster: 'c', user: 'u' }],
+      currentContext: 'x',
+    });
+    let reads = 0;
+    const apply = kc.applyToHTTPSOptions.bind(kc);
+    kc.applyToHTTPSOptions = (opts) => (reads++, apply(opts));
+    const c = new KubeHttp(kc, { qps: 1000, burst: 1000 });
+    try {
+      await Promise.all(Array.from({ length: 5 }, (_, i) => c.request('GET', `/r${i}`)));
+      assert.equal(reads, 1);
+      await assert.rejects(c.request('GET', '/expired'));
+      await c.request('GET', '/after');
+      assert.equal(reads, 2);
+      assert.deepEqual(new Set(auth), new Set(['Bearer secret']));
+    } finally {
+      c.close();
+      server.close();
+    }
+  });
 
   it('turns a non-2xx answer into an ApiError that says whether retrying helps', () =>
     withServer(async (client) => {
