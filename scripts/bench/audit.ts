@@ -42,6 +42,9 @@ export class AuditLog {
     const fd = openSync(this.file, 'r');
     try {
       const size = fstatSync(fd).size;
+      // Writes in a rotated-away part would go uncounted without a word (see ControlPlane's audit flags).
+      if (size < this.offset)
+        throw new Error(`${this.file} shrank from ${this.offset} to ${size} bytes: was it rotated?`);
       const buf = Buffer.alloc(1 << 22);
       while (this.offset < size) {
         const n = readSync(fd, buf, 0, Math.min(buf.length, size - this.offset), this.offset);

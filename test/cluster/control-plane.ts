@@ -222,6 +222,8 @@ export class ControlPlane {
           `--audit-log-path=${options.auditLog}`,
           '--audit-log-format=json',
           '--audit-log-mode=blocking',
+          // Not rotated (the default rotates at 100 MB): a benchmark reads it on from where it left off.
+          '--audit-log-maxsize=1000000',
         ]
       : [];
     this.add('kube-apiserver', bin.kubeApiserver, [

@@ -1,14 +1,21 @@
 #!/usr/bin/env bash
-# Installs the Debian packages the real node needs and the build does not make: runc, the CNI
-# plugins, iptables, and what the local images are made of and packed with (busybox-static,
-# umoci, skopeo, gcc for the pause binary). apt-get runs only when something is missing.
+# Installs the Debian packages the tests need and the Go build does not make: openssl (the test
+# control plane's certificates), busybox-static (the waitFor script's tests and the local images),
+# buildah and debootstrap (the operator image and its base), and for the real node runc, the CNI
+# plugins, iptables, umoci, skopeo and gcc (the pause binary). apt-get runs only when something
+# is missing; npm test runs this first.
 #
-#   test/tools/node/install-packages.sh          install what is missing (needs root)
-#   test/tools/node/install-packages.sh --check  exit 1 and name what is missing, install nothing
+#   test/tools/node/install-packages.sh           install what is missing (needs root)
+#   test/tools/node/install-packages.sh --check   exit 1 and name what is missing, install nothing
+#   test/tools/node/install-packages.sh --if-root install when root; otherwise name what is missing
+#                                                 and go on (the tests needing it say so)
 set -euo pipefail
 
 # command or file that proves the package is there, then the package
 wanted=(
+  "openssl openssl"
+  "buildah buildah"
+  "debootstrap debootstrap"
   "runc runc"
   "/usr/lib/cni/bridge containernetworking-plugins"
   "/bin/busybox busybox-static"
@@ -30,10 +37,11 @@ if [[ "${1:-}" == "--check" ]]; then
   exit 1
 fi
 if [[ $(id -u) -ne 0 ]]; then
-  echo "node-packages: ${missing[*]} are missing and installing them needs root: run 'sudo $0'" >&2
+  echo "packages: ${missing[*]} are missing and installing them needs root: run 'sudo $0'" >&2
+  [[ "${1:-}" == "--if-root" ]] && exit 0
   exit 1
 fi
-echo "node-packages: installing ${missing[*]} with apt-get" >&2
+echo "packages: installing ${missing[*]} with apt-get" >&2
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq >&2
 apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2

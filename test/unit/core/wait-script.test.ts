@@ -20,7 +20,8 @@ async function runWait(
   w: WaitFor,
   stubs: Record<string, string> = {},
 ): Promise<{ code: number | null; out: string; seconds: number; calls: string }> {
-  if (!BUSYBOX) throw new Error('busybox is not installed: run test/tools/install-packages.sh (Debian busybox-static)');
+  if (!BUSYBOX)
+    throw new Error('busybox is not installed: run test/tools/node/install-packages.sh (Debian busybox-static)');
   const bin = mkdtempSync(path.join(os.tmpdir(), 'wait-'));
   for (const applet of ['sh', 'nc', 'wget', 'timeout', 'date', 'sleep', 'tail', 'grep', 'dirname'])
     if (!stubs[applet]) symlinkSync(BUSYBOX, path.join(bin, applet));
