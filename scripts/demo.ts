@@ -65,11 +65,14 @@ async function main(): Promise<void> {
       stdio: ['ignore', log, log],
       env: { ...process.env, KUBECONFIG: cluster.kubeconfig },
     });
-    operator.on('exit', (code) => {
+    operator.on('exit', (code, signal) => {
       if (stopping) return;
       // Print its last words now: stopping removes the cluster folder, log file included.
       const tail = readFileSync(logFile, 'utf8').trimEnd().split('\n').slice(-20).join('\n');
-      console.error(`the operator stopped (exit ${code}). Its last log lines:\n${tail}`);
+      console.error(
+        `the operator stopped (${code !== null ? `exit code ${code}` : `signal ${signal}`}). ` +
+          (tail ? `Its last log lines:\n${tail}` : 'It had written nothing to its log yet.'),
+      );
       void stop(1);
     });
 
@@ -118,7 +121,7 @@ Explore in another terminal:
 
 Press Ctrl-C to stop everything.`);
   } catch (err) {
-    console.error(`demo: ${(err as Error).message}`);
+    if (!stopping) console.error(`demo: ${(err as Error).message}`); // else the cluster went away under us
     await stop(1);
   }
 }
