@@ -14,7 +14,7 @@ import { Expectations } from './expectations';
 import { Informer, keyOf } from './informer';
 import { Interner } from './interner';
 import { LastWritten } from './last-written';
-import { PodIndex } from './pod-index';
+import { controllerKeyOf, PodIndex } from './pod-index';
 import { SpecMemo } from './spec-memo';
 import { preflight, type ServerVersion } from './preflight';
 import { WorkQueue } from './queue';
@@ -205,13 +205,12 @@ export class AppWithHelpersOperator extends Operator {
   /** A Pod event becomes the keys of the apps it concerns; the event itself is never an input. */
   private onPod(pod: V1Pod, deleted: boolean): void {
     const keys = this.pods.onPod(pod, deleted);
-    const owner = pod.metadata?.ownerReferences?.find((r) => r.controller && r.kind === 'AppWithHelpers');
-    const key = owner ? `${pod.metadata!.namespace}/${owner.name}` : undefined;
+    const key = controllerKeyOf(pod);
     try {
       this.helperMetrics.observe(
         pod,
         deleted,
-        owner?.name,
+        key?.split('/')[1],
         key ? this.pods.podsOf(key) : [],
         !!key && this.appInformers.some((i) => i.get(key)),
       );

@@ -24,8 +24,7 @@ export class PodIndex {
     const namespace = pod.metadata!.namespace!;
     const name = pod.metadata!.name!;
     const podKey = `${namespace}/${name}`;
-    const owner = pod.metadata?.ownerReferences?.find((r) => r.controller && r.kind === KIND);
-    const key = owner ? `${namespace}/${owner.name}` : undefined;
+    const key = controllerKeyOf(pod);
     const keys: string[] = [];
     // A Pod whose controller changed or went (kubectl delete --cascade=orphan, a user's edit) leaves its old app.
     const before = this.ownerOf.get(podKey);
@@ -56,4 +55,10 @@ export class PodIndex {
     if (pods && !pods.size) this.byApp.delete(key);
     this.ownerOf.delete(`${key.split('/')[0]}/${name}`);
   }
+}
+
+/** controllerKeyOf is the `namespace/name` of the AppWithHelpers that controls a Pod, if one does. */
+export function controllerKeyOf(pod: V1Pod): string | undefined {
+  const owner = pod.metadata?.ownerReferences?.find((r) => r.controller && r.kind === KIND);
+  return owner ? `${pod.metadata!.namespace}/${owner.name}` : undefined;
 }
