@@ -24,8 +24,12 @@ async function main(): Promise<void> {
   console.log(
     '1/4 Starting a local Kubernetes control plane (the first run builds it from source: several minutes)...',
   );
-  const cluster = await ControlPlane.start({ stages: 'realistic', log: (l) => console.log(l) });
-  let realNode: RealNode | undefined;
+  const cpOptions = { stages: 'realistic' as const, log: (l: string) => console.log(l) };
+  // With a real node, its network comes first: the API server listens on its bridge.
+  const realNode = withRealNode
+    ? await RealNode.startWithControlPlane(cpOptions, { log: (l) => console.log(l) })
+    : undefined;
+  const cluster = realNode?.cluster ?? (await ControlPlane.start(cpOptions));
   let operator: ReturnType<typeof spawn> | undefined;
   let stopping = false;
   const stop = async (code: number) => {
@@ -41,9 +45,8 @@ async function main(): Promise<void> {
   onStopRequest(() => stop(0));
 
   try {
-    if (withRealNode) {
-      console.log(`    adding a real node (kubelet + containerd + runc) (${elapsed()})`);
-      realNode = await RealNode.start(cluster, { log: (l) => console.log(l) });
+    if (realNode) {
+      console.log(`    with a real node (kubelet + containerd + runc) (${elapsed()})`);
       console.log(
         `    its images are LOCAL STAND-INS built from Debian packages, under the names the examples use:\n${readFileSync(
           realNode.parts.images.versions,

@@ -38,13 +38,16 @@ async function main(): Promise<void> {
     console.log('Stopped.');
     process.exit(0);
   });
-  console.log('Starting a local Kubernetes control plane (building it first if needed)...');
-  cluster = await ControlPlane.start({ stages: stages as StageSet, nodes, log: (line) => console.log(line) });
+  const cpOptions = { stages: stages as StageSet, nodes, log: (line: string) => console.log(line) };
   if (withRealNode) {
-    const t1 = Date.now();
-    console.log('Adding a real node (kubelet + containerd + runc)...');
-    realNode = await RealNode.start(cluster, { log: (line) => console.log(line) });
-    console.log(`  real node ${realNode.name} ready in ${((Date.now() - t1) / 1000).toFixed(1)}s`);
+    // The node's network comes first: the API server listens on the bridge, where Pods reach it.
+    console.log('Starting a local Kubernetes control plane with a real node (kubelet + containerd + runc)...');
+    realNode = await RealNode.startWithControlPlane(cpOptions, { log: (line) => console.log(line) });
+    cluster = realNode.cluster;
+    console.log(`  real node ${realNode.name} ready`);
+  } else {
+    console.log('Starting a local Kubernetes control plane (building it first if needed)...');
+    cluster = await ControlPlane.start(cpOptions);
   }
   console.log(
     `\nReady in ${((Date.now() - t0) / 1000).toFixed(1)}s: Kubernetes ${cluster.server} with ${nodes} KWOK nodes (${stages} stages)${realNode ? ` and the real node ${realNode.name}` : ''}.`,

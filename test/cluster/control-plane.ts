@@ -6,8 +6,10 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { reapAbandoned, writeOwner } from './abandoned';
 import { Binaries, ensureBinaries } from './binaries';
-import { makeClientCert, makePki, Pki } from './pki';
+import { kubernetesServiceIp, makeClientCert, makePki, Pki } from './pki';
 import { ManagedProcess } from './process';
+
+export { kubernetesServiceIp };
 
 export type StageSet = 'fast' | 'realistic';
 
@@ -30,6 +32,12 @@ export interface ControlPlaneOptions {
   schedulerArgs?: string[];
   /** Progress lines for people; silent by default. */
   log?: (line: string) => void;
+  /**
+   * The address the API server listens on and advertises as the `kubernetes` Service's endpoint
+   * (default 127.0.0.1). It must be on this machine; a real node passes its bridge's, so its
+   * Pods reach the API server as in-cluster clients do.
+   */
+  address?: string;
 }
 
 const stagesDir = path.join(__dirname, 'stages');
@@ -50,7 +58,7 @@ const startTimeoutMs = 90_000;
 
 /**
  * ControlPlane runs etcd, kube-apiserver, kube-controller-manager, kube-scheduler and KWOK as
- * plain processes on 127.0.0.1, on free ports, so two can run at once.
+ * plain processes on 127.0.0.1 (the API server on `address`), on free ports, so two can run at once.
  */
 export class ControlPlane {
   readonly kubeconfig: string;
@@ -68,7 +76,12 @@ export class ControlPlane {
       Pick<ControlPlaneOptions, 'auditLog' | 'replicaSetControllerArgs'>,
   ) {
     this.kubeconfig = path.join(dir, 'kubeconfig');
-    this.server = `https://127.0.0.1:${apiserverPort}`;
+    this.server = `https://${options.address}:${apiserverPort}`;
+  }
+
+  /** The address the API server listens on and advertises (see ControlPlaneOptions.address). */
+  get address(): string {
+    return this.options.address;
   }
 
   static async start(options: ControlPlaneOptions = {}): Promise<ControlPlane> {
@@ -80,13 +93,14 @@ export class ControlPlane {
       controllerManagerArgs: options.controllerManagerArgs ?? [],
       replicaSetControllerArgs: options.replicaSetControllerArgs,
       schedulerArgs: options.schedulerArgs ?? [],
+      address: options.address ?? '127.0.0.1',
     };
     const binaries = await ensureBinaries();
     const base = existsSync('/dev/shm') ? '/dev/shm' : os.tmpdir(); // tmpfs keeps etcd fast
     reapAbandoned(base, 'awh-cluster-', opts.log);
     const dir = mkdtempSync(path.join(base, 'awh-cluster-'));
     mkdirSync(path.join(dir, 'logs'));
-    const cluster = new ControlPlane(dir, binaries, makePki(dir), await freePort(), opts);
+    const cluster = new ControlPlane(dir, binaries, makePki(dir, [opts.address]), await freePort(), opts);
     try {
       await cluster.boot();
     } catch (err) {
@@ -229,8 +243,8 @@ export class ControlPlane {
     this.add('kube-apiserver', bin.kubeApiserver, [
       `--etcd-servers=http://127.0.0.1:${etcdPort}`,
       `--secure-port=${this.apiserverPort}`,
-      '--bind-address=127.0.0.1',
-      '--advertise-address=127.0.0.1',
+      `--bind-address=${options.address}`,
+      `--advertise-address=${options.address}`,
       `--tls-cert-file=${pki.serverCert}`,
       `--tls-private-key-file=${pki.serverKey}`,
       `--client-ca-file=${pki.caCert}`,
@@ -380,7 +394,7 @@ export class ControlPlane {
       new Promise<boolean>((resolve) => {
         const req = https.get(
           {
-            host: '127.0.0.1',
+            host: this.address,
             port: this.apiserverPort,
             path: '/readyz',
             ca: readFileSync(this.pki.caCert),

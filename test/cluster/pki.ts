@@ -25,6 +25,9 @@ function openssl(dir: string, ...args: string[]): void {
   }
 }
 
+/** The `kubernetes` Service's ClusterIP: the first address of the Service range (control-plane.ts's serviceCidr). */
+export const kubernetesServiceIp = '10.96.0.1';
+
 const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
 
 /** signCert makes NAME.key and NAME.crt in dir, signed by the CA there; returns [cert, key]. */
@@ -60,9 +63,14 @@ export function makeClientCert(dir: string, name: string, subject: string): [str
 /**
  * makePki writes a throw-away CA, the API server's serving certificate, an admin client
  * certificate (group system:masters) and the ServiceAccount signing key pair. Client
- * certificates are how envtest lets tests in; EC keys keep it fast.
+ * certificates are how envtest lets tests in; EC keys keep it fast. The serving certificate
+ * names every way a client reaches the server: 127.0.0.1, `apiserverIps` (where it listens), and
+ * the `kubernetes` Service's ClusterIP and DNS names, which in-cluster clients dial.
  */
-export function makePki(dir: string): Pki {
+export function makePki(dir: string, apiserverIps: string[] = []): Pki {
+  const ips = [...new Set(['127.0.0.1', ...apiserverIps, kubernetesServiceIp])].map((ip) => `IP:${ip}`);
+  const names = ['localhost', 'kubernetes', 'kubernetes.default', 'kubernetes.default.svc'];
+  const dns = [...names, 'kubernetes.default.svc.cluster.local'].map((n) => `DNS:${n}`);
   openssl(
     dir,
     'req',
@@ -81,7 +89,7 @@ export function makePki(dir: string): Pki {
     dir,
     'server',
     '/CN=kube-apiserver',
-    'subjectAltName=IP:127.0.0.1,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc\nextendedKeyUsage=serverAuth\n',
+    `subjectAltName=${[...ips, ...dns].join(',')}\nextendedKeyUsage=serverAuth\n`,
   );
   makeClientCert(dir, 'admin', '/O=system:masters/CN=admin');
   const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });

@@ -17,13 +17,19 @@ export interface PodLook {
 const row = (r: { status: string; ready: string; restarts: string | number }) => `${r.status} ${r.ready} ${r.restarts}`;
 
 /**
- * watch streams a watch from the API server, calling onEvent for each object. With asTable the
- * server prints each object as a Table row (the same printing `kubectl get` shows).
+ * watch streams a watch from the API server, calling onEvent for each object and event type
+ * (ADDED, MODIFIED, DELETED). With asTable the server prints each object as a Table row (the
+ * same printing `kubectl get` shows). Returns what stops it.
  */
-function watch(cluster: ControlPlane, path: string, asTable: boolean, onEvent: (object: unknown) => void): () => void {
+export function watch(
+  cluster: ControlPlane,
+  path: string,
+  asTable: boolean,
+  onEvent: (object: unknown, type: string) => void,
+): () => void {
   const req = https.get(
     {
-      host: '127.0.0.1',
+      host: cluster.address,
       port: cluster.apiserverPort,
       path,
       headers: asTable ? { Accept: 'application/json;as=Table;v=v1;g=meta.k8s.io' } : {},
@@ -37,7 +43,10 @@ function watch(cluster: ControlPlane, path: string, asTable: boolean, onEvent: (
         buffer += chunk;
         const lines = buffer.split('\n');
         buffer = lines.pop()!;
-        for (const line of lines) if (line.trim()) onEvent((JSON.parse(line) as { object: unknown }).object);
+        for (const line of lines.filter((l) => l.trim())) {
+          const event = JSON.parse(line) as { type: string; object: unknown };
+          onEvent(event.object, event.type);
+        }
       });
     },
   );

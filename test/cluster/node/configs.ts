@@ -12,6 +12,8 @@ export interface NodeLayout {
   bridge: string;
   bridgeIp: string;
   podCidr: string;
+  /** ClusterIPs: Pods route this range to the bridge, where only the `kubernetes` Service is translated. */
+  serviceCidr: string;
   /** First and last Pod address handed out on the bridge. */
   podRange: [string, string];
   cgroupRoot: string;
@@ -37,6 +39,8 @@ disabled_plugins = ["io.containerd.nri.v1.nri"]
     path = "${l.lab}/containerd/opt"
   [plugins.'io.containerd.cri.v1.images']
     snapshotter = 'overlayfs'
+    [plugins.'io.containerd.cri.v1.images'.registry]
+      config_path = '${registryConfigDir(l)}'
     [plugins.'io.containerd.cri.v1.images'.pinned_images]
       sandbox = 'registry.k8s.io/pause:3.10'
   [plugins.'io.containerd.cri.v1.runtime']
@@ -61,12 +65,29 @@ disabled_plugins = ["io.containerd.nri.v1.nri"]
 `;
 }
 
+export const registryConfigDir = (l: NodeLayout) => `${l.lab}/containerd/certs.d`;
+/** Where every pull goes: a loopback port nothing listens on. */
+export const pullMirror = 'https://127.0.0.1:1';
+
+/**
+ * hosts.toml for every registry (`_default`): no registry is reachable here, and a pull must not
+ * even look a registry's name up. So a missing image fails at once, here, with the kubelet's own
+ * ErrImagePull and ImagePullBackOff: "dial tcp 127.0.0.1:1: connect: connection refused".
+ */
+export function registryHosts(): string {
+  return `# Every registry: a loopback port where nothing listens (see configs.ts).
+server = "${pullMirror}"
+`;
+}
+
 /** The CNI network's name: libcni's cache files in /var/lib/cni/results start with it. */
 export const cniNetworkName = 'awh-node';
 
 /**
  * CNI: Pods on the harness bridge with no gateway and no masquerade, so a Pod has no default
- * route and reaches only the bridge (other Pods, the node's address). No ip_forward, no iptables.
+ * route and reaches only the bridge (other Pods, the node's address) and, through the node's
+ * address, the Service range: there the host translates the `kubernetes` Service to the API
+ * server and drops the rest. No ip_forward, no masquerade.
  */
 export function cniConfig(l: NodeLayout): string {
   return JSON.stringify(
@@ -84,6 +105,7 @@ export function cniConfig(l: NodeLayout): string {
             type: 'host-local',
             dataDir: `${l.lab}/cni/ipam`,
             ranges: [[{ subnet: l.podCidr, rangeStart: l.podRange[0], rangeEnd: l.podRange[1] }]],
+            routes: [{ dst: l.serviceCidr, gw: l.bridgeIp }],
           },
         },
         { type: 'loopback' },

@@ -24,6 +24,8 @@ export interface HostState {
   bridge?: string;
   /** Arguments after `ip route add`, e.g. ['blackhole', '10.96.0.0/16']. */
   routes: string[][];
+  /** Rules added to the nat table: the arguments after `iptables -t nat -A` (chain first), deleted with -D. */
+  natRules?: string[][];
   /** sysctl path under /proc/sys → its value before we started. */
   sysctls: Record<string, string>;
   /** cgroup folders we made (each hierarchy's), removed deepest first. */
@@ -83,6 +85,7 @@ export class HostChanges {
       owner: describeProcess('owner', process.pid),
       lab,
       routes: [],
+      natRules: [],
       sysctls: {},
       cgroups: [],
       createdPaths: [],
@@ -118,6 +121,12 @@ export class HostChanges {
     mkdirSync(dir, { recursive: true });
   }
 
+  /** addNatRule appends a rule to the host's nat table (chain first, as after `iptables -t nat -A`), recorded first. */
+  addNatRule(rule: string[]): void {
+    this.update((s) => (s.natRules = [...(s.natRules ?? []), rule]));
+    iptables('-t', 'nat', '-A', ...rule);
+  }
+
   recordSysctls(): void {
     this.update((s) => {
       for (const key of watchedSysctls) {
@@ -145,6 +154,11 @@ export class HostChanges {
     attempt('unmounting', () => unmountUnder([s.lab, ...s.createdPaths]));
     for (const dir of [...s.cgroups].reverse()) attempt(`removing cgroup ${dir}`, () => removeCgroupTree(dir));
     for (const route of s.routes) attempt(`removing route ${route.join(' ')}`, () => ip('route', 'del', ...route));
+    for (const rule of s.natRules ?? [])
+      attempt(`deleting nat rule ${rule.join(' ')}`, () => {
+        // Gone already (say, with a firewall reload) is as good as deleted.
+        if (natRuleExists(rule)) iptables('-t', 'nat', '-D', ...rule);
+      });
     if (s.bridge && existsSync(`/sys/class/net/${s.bridge}`))
       attempt(`deleting bridge ${s.bridge}`, () => ip('link', 'del', s.bridge!));
     for (const [key, before] of Object.entries(s.sysctls))
@@ -197,6 +211,20 @@ function readSysctl(key: string): string | undefined {
 
 export function ip(...args: string[]): string {
   return execFileSync('ip', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+/** iptables, waiting for the xtables lock rather than failing when another program holds it. */
+function iptables(...args: string[]): string {
+  return execFileSync('iptables', ['-w', '5', ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+function natRuleExists(rule: string[]): boolean {
+  try {
+    iptables('-t', 'nat', '-C', ...rule);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Folders below a cgroup folder, deepest first. */

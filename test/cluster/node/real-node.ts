@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { ControlPlane, freePort, serviceCidr, sleep } from '../control-plane';
+import { ControlPlane, ControlPlaneOptions, freePort, kubernetesServiceIp, serviceCidr, sleep } from '../control-plane';
 import { ManagedProcess } from '../process';
 import {
   cniConfig,
@@ -12,6 +12,8 @@ import {
   kubeletConfig,
   NodeLayout,
   nodeLabels,
+  registryConfigDir,
+  registryHosts,
 } from './configs';
 import { whyCannotHostNode } from './host-check';
 import { describeProcess, HostChanges, ip } from './host-state';
@@ -32,7 +34,8 @@ export const realNodeNetwork = { bridge: 'awh0', bridgeIp: '10.244.0.1', podCidr
  * the CNI bridge plugin, CoreDNS for cluster.local, and a kubelet registered as `awh-node`,
  * labelled helpers.dev/real-node=true and tainted so only Pods that tolerate it land there.
  * Nothing it does lets a packet leave the machine: Pods have no default route, the Service
- * range is blackholed, and every listener is on loopback or the bridge.
+ * range is blackholed but for the `kubernetes` Service (translated to the API server on the
+ * bridge), nothing from the bridge is forwarded, and every listener is on loopback or the bridge.
  */
 export class RealNode {
   readonly name = 'awh-node';
@@ -47,7 +50,16 @@ export class RealNode {
     private readonly log: (line: string) => void,
   ) {}
 
-  static async start(cluster: ControlPlane, options: RealNodeOptions = {}): Promise<RealNode> {
+  /**
+   * startWithControlPlane starts a control plane with a real node: the node's network first (the
+   * bridge, the Service range's routes), then the control plane with its API server listening on
+   * the bridge address (so Pods reach it through the `kubernetes` Service, as in a cluster), then
+   * containerd, CoreDNS and the kubelet. Stop the node, then `node.cluster`.
+   */
+  static async startWithControlPlane(
+    controlPlane: ControlPlaneOptions = {},
+    options: RealNodeOptions = {},
+  ): Promise<RealNode> {
     const log = options.log ?? (() => undefined);
     const why = whyCannotHostNode();
     if (why) throw new Error(`cannot run a real node here: ${why}`);
@@ -60,16 +72,26 @@ export class RealNode {
       lab,
       nodeName: 'awh-node',
       ...realNodeNetwork,
+      serviceCidr,
       podRange: ['10.244.0.10', '10.244.0.250'],
       cgroupRoot: '/awh-node',
       kubeletPort: await freePort(),
       clusterDomain: 'cluster.local',
     };
+    let cluster: ControlPlane;
+    try {
+      makeNetwork(layout, changes, log);
+      cluster = await ControlPlane.start({ ...controlPlane, address: layout.bridgeIp });
+    } catch (err) {
+      changes.undo(log);
+      throw err;
+    }
     const node = new RealNode(cluster, parts, layout, changes, log);
     try {
       await node.boot();
     } catch (err) {
       await node.stop();
+      await cluster.stop();
       throw err;
     }
     return node;
@@ -128,21 +150,11 @@ export class RealNode {
     for (const dir of ['logs', 'run', 'cni/net.d', 'kubelet/root', 'containerd'])
       mkdirSync(path.join(l.lab, dir), { recursive: true });
 
-    step(`making bridge ${l.bridge} ${l.bridgeIp}/24 and blackholing the Service range ${serviceCidr}`);
-    if (ipLinkExists(l.bridge))
-      throw new Error(
-        `a network link named ${l.bridge} exists and no run of ours recorded it; if it is a leftover, delete it with 'ip link del ${l.bridge}'`,
-      );
-    changes.update((s) => (s.bridge = l.bridge));
-    ip('link', 'add', l.bridge, 'type', 'bridge');
-    ip('addr', 'add', `${l.bridgeIp}/24`, 'dev', l.bridge);
-    ip('link', 'set', l.bridge, 'up');
-    // A packet to a ClusterIP that nothing translates must not follow the default route out.
-    const blackhole = ['blackhole', serviceCidr];
-    if (ip('route', 'show', serviceCidr).trim() === '') {
-      changes.update((s) => s.routes.push(blackhole));
-      ip('route', 'add', ...blackhole);
-    }
+    // Pods reach the API server as in a cluster: at the `kubernetes` Service's ClusterIP, port 443.
+    // Only from the bridge and only that address and port, to the API server on the bridge address:
+    // a local address, so the packet is delivered here, never forwarded (forwarding is off on the bridge).
+    step(`translating ${kubernetesServiceIp}:443 from Pods to the API server ${l.bridgeIp}:${cluster.apiserverPort}`);
+    changes.addNatRule(kubernetesServiceRule(l, cluster.apiserverPort));
 
     changes.recordSysctls();
     step(`making cgroup ${l.cgroupRoot} and the kubelet's fixed paths`);
@@ -158,6 +170,8 @@ export class RealNode {
 
     step('starting containerd');
     writeFileSync(path.join(l.lab, 'containerd/config.toml'), containerdConfig(l));
+    mkdirSync(path.join(registryConfigDir(l), '_default'), { recursive: true });
+    writeFileSync(path.join(registryConfigDir(l), '_default/hosts.toml'), registryHosts());
     writeFileSync(path.join(l.lab, 'cni/net.d/10-awh-node.conflist'), cniConfig(l));
     changes.update((s) => (s.containerdSocket = containerdSocket(l)));
     this.add('containerd', parts.containerd, ['--config', path.join(l.lab, 'containerd/config.toml')], {
@@ -248,6 +262,54 @@ export class RealNode {
       await sleep(200);
     }
   }
+}
+
+/**
+ * makeNetwork makes the bridge (the node's address) and blackholes the Service range on the host,
+ * each recorded before it is made. Forwarding is off for packets from the bridge, whatever the
+ * host's ip_forward: a Pod's packet can only reach other Pods (bridged) and this machine.
+ */
+function makeNetwork(l: NodeLayout, changes: HostChanges, log: (line: string) => void): void {
+  log(`  making bridge ${l.bridge} ${l.bridgeIp}/24 and blackholing the Service range ${l.serviceCidr}`);
+  if (ipLinkExists(l.bridge))
+    throw new Error(
+      `a network link named ${l.bridge} exists and no run of ours recorded it; if it is a leftover, delete it with 'ip link del ${l.bridge}'`,
+    );
+  changes.update((s) => (s.bridge = l.bridge));
+  ip('link', 'add', l.bridge, 'type', 'bridge');
+  // The bridge's own setting, gone with it: nothing that arrives from a Pod is routed onward.
+  writeFileSync(`/proc/sys/net/ipv4/conf/${l.bridge}/forwarding`, '0');
+  ip('addr', 'add', `${l.bridgeIp}/24`, 'dev', l.bridge);
+  ip('link', 'set', l.bridge, 'up');
+  // A packet to a ClusterIP that nothing translates must not follow the default route out.
+  const blackhole = ['blackhole', l.serviceCidr];
+  if (ip('route', 'show', l.serviceCidr).trim() === '') {
+    changes.update((s) => s.routes.push(blackhole));
+    ip('route', 'add', ...blackhole);
+  }
+}
+
+/** The nat rule that takes Pods' connections to the `kubernetes` Service to the API server. */
+export function kubernetesServiceRule(l: NodeLayout, apiserverPort: number): string[] {
+  return [
+    'PREROUTING',
+    '-i',
+    l.bridge,
+    '-d',
+    `${kubernetesServiceIp}/32`,
+    '-p',
+    'tcp',
+    '--dport',
+    '443',
+    '-m',
+    'comment',
+    '--comment',
+    'appwithhelpers-real-node: the kubernetes Service',
+    '-j',
+    'DNAT',
+    '--to-destination',
+    `${l.bridgeIp}:${apiserverPort}`,
+  ];
 }
 
 function ipLinkExists(name: string): boolean {
