@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { ControlPlane, StageSet } from './control-plane';
-import { nodeTaint } from './node/configs';
+import { containerdSocket, nodeTaint } from './node/configs';
 import { RealNode } from './node/real-node';
 import { onStopRequest } from './stop-signals';
 
@@ -59,6 +59,12 @@ async function main(): Promise<void> {
       `A Pod lands on ${realNode.name} with nodeSelector {helpers.dev/real-node: "true"} and the toleration\n` +
         `{key: ${nodeTaint.key}, operator: Exists, effect: ${nodeTaint.effect}}. Its images are LOCAL STAND-INS built\n` +
         `from Debian packages under the names the examples use:\n${readFileSync(realNode.parts.images.versions, 'utf8')}`,
+    );
+  if (realNode)
+    console.log(
+      `Pods reach the API server at the kubernetes Service (https://10.96.0.1:443), as in a cluster. To install the\n` +
+        `operator with Helm (README "Install with Helm"), build its image and load it into the node's containerd:\n` +
+        `  PATH=${realNode.parts.binDir}:$PATH npm run image -- --load ${containerdSocket(realNode.layout)}\n`,
     );
   console.log('Press Ctrl-C to stop it and remove everything it made.');
 }

@@ -240,7 +240,10 @@ describe('the operator installed with Helm on the real node', function () {
   });
 
   it('a missing image shows on the new Pod as the kubelet reports it, failing here at once; the running ones stay', async () => {
-    await helm(['upgrade', release, chart, '-n', system, '-f', valuesFile, '--set', 'image.tag=missing']);
+    const notes = await helm(['upgrade', release, chart, '-n', system, '-f', valuesFile, '--set', 'image.tag=missing']);
+    // The chart's notes say what to look at, and that is where the kubelet's reason is.
+    const check = `kubectl -n ${system} get events --field-selector reason=Failed`;
+    assert.ok(notes.includes(check) && notes.includes('ErrImagePull or ImagePullBackOff'), notes);
     let reasons = '';
     await eventually(
       'the new Pod to wait in ErrImagePull or ImagePullBackOff',
@@ -253,7 +256,7 @@ describe('the operator installed with Helm on the real node', function () {
       60_000,
     );
     // containerd asked only the loopback mirror (no name looked up, nothing sent off the machine).
-    const events = await kubectl(['get', 'events', '-n', system, '--field-selector', 'reason=Failed', '-o', 'json']);
+    const events = await kubectl([...check.split(' ').slice(1), '-o', 'json']);
     assert.match(events, /appwithhelpers-operator:missing.*dial tcp 127\.0\.0\.1:1: connect: connection refused/);
     assert.match(reasons, /ErrImagePull|ImagePullBackOff/);
     const ready = (await operatorPods()).filter((p) => p.status?.containerStatuses?.[0]?.ready);
