@@ -139,6 +139,27 @@ describe('the operator installed with Helm on the real node', function () {
     assert.match(logs, /"message":"connected","server":"https:\/\/10\.96\.0\.1:443"/);
   });
 
+  it('reaches the kubernetes Service and nothing off the machine: no default route, other ClusterIPs dropped', async () => {
+    const [pod] = await operatorPods();
+    // bash's /dev/tcp: the image has no nc. Each answer is the kernel's, in the Pod or on the node.
+    const connect = (ip: string, port: number) =>
+      kubectl([
+        'exec',
+        '-n',
+        system,
+        pod.metadata!.name!,
+        '--',
+        'bash',
+        '-c',
+        `timeout 3 bash -c 'echo > /dev/tcp/${ip}/${port}' 2>&1 && echo open || echo "failed $?"`,
+      ]).then((s) => s.trim());
+    assert.equal(await connect('10.96.0.1', 443), 'open');
+    assert.match(await connect('192.0.2.1', 53), /Network is unreachable/); // no route out of the Pod
+    assert.match(await connect('10.96.0.10', 53), /failed 124$/); // the node's blackhole: no answer at all
+    // The translated packets are delivered on the node, not forwarded: forwarding is off on the bridge.
+    assert.equal(readFileSync(`/proc/sys/net/ipv4/conf/${realHarness().node.layout.bridge}/forwarding`, 'utf8'), '0\n');
+  });
+
   it('the leader reconciles the three examples on the real node', async () => {
     const examples = ['init-step', 'sidecar', 'combined'].map((n) =>
       readFileSync(path.join(root, 'examples', `${n}.yaml`), 'utf8'),
