@@ -227,6 +227,9 @@ describe('the operator installed with Helm on the real node', function () {
     assert.equal(deleted, 0, 'Pods deleted');
     const burstPods = [...created.keys()].filter((n) => n.startsWith('burst-'));
     assert.equal(burstPods.length, 40, `burst Pods: ${burstPods.join(' ')}`);
+    figures.push(
+      `  meanwhile 20 AppWithHelpers x 2 replicas: ${burstPods.length} Pods, each created once, none deleted`,
+    );
   });
 
   it('a leader Pod deleted (SIGTERM releases the Lease): the standby leads within seconds', async () => {
