@@ -11,6 +11,8 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 cd "$root"
 say() { printf 'image: %s\n' "$*" >&2; }
 fail() { say "$*"; exit 1; }
+# A step that fails without a word of its own still says which it was.
+trap 'say "failed (exit $?) at line $LINENO: $BASH_COMMAND"' ERR
 
 tag=$(node -p 'require("./package.json").version')
 load=""
@@ -51,7 +53,9 @@ npm sbom --sbom-format cyclonedx --omit dev --omit optional >"$out/sbom.cdx.json
 ctr=$(buildah from --pull-never "$name")
 trap 'buildah rm "$ctr" >/dev/null 2>&1 || true' EXIT
 mnt=$(buildah mount "$ctr")
-size=$(buildah images --format '{{.Size}}' "$name" | head -1)
+# One line per tag of the image; sed reads them all (head would end buildah with SIGPIPE, which
+# pipefail turns into a silent failure whenever the image has a second tag).
+size=$(buildah images --format '{{.Size}}' "$name" | sed -n 1p)
 node_version=$(chroot "$mnt" /usr/local/bin/node --version)
 packages=$(find "$mnt/app/node_modules" -name package.json -path '*/node_modules/*/package.json' -not -path '*/node_modules/*/node_modules/*/*/*' | wc -l)
 {
