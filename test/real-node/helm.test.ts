@@ -168,6 +168,18 @@ describe('the operator installed with Helm on the real node', function () {
     await kubectl(['wait', '-n', apps, '--for=condition=Ready', 'awh', '--all', '--timeout=180s']);
     const nodes = await kubectl(['get', 'pods', '-n', apps, '-o', 'jsonpath={.items[*].spec.nodeName}']);
     assert.deepEqual([...new Set(nodes.trim().split(' '))], [realHarness().node.name]);
+    // The Lease holder did it, the standby did nothing: each one's /metrics says so.
+    const { holder } = await leaseNow();
+    for (const pod of await operatorPods()) {
+      const metrics = await (await fetch(`http://${pod.status!.podIP}:8080/metrics`)).text();
+      const reconciles = [...metrics.matchAll(/^appwithhelpers_reconcile_total\{[^}]*\} (\d+)/gm)].reduce(
+        (sum, m) => sum + Number(m[1]),
+        0,
+      );
+      const leading = pod.metadata!.name === holder;
+      assert.match(metrics, new RegExp(`^appwithhelpers_leader ${leading ? 1 : 0}$`, 'm'));
+      assert.ok(leading ? reconciles > 0 : reconciles === 0, `${pod.metadata!.name}: ${reconciles} reconciles`);
+    }
   });
 
   it('a leader killed with SIGKILL through the runtime: a replica leads again within 17 s, no Pod created twice', async () => {
