@@ -49,6 +49,10 @@ export const Reason = {
   SidecarsStarted: 'SidecarsStarted',
   SidecarsNotReady: 'SidecarsNotReady',
   SidecarCrashLooping: 'SidecarCrashLooping',
+  /** On SidecarsReady and a Warning Event only: an optional sidecar never makes the app Degraded. */
+  OptionalSidecarCrashLooping: 'OptionalSidecarCrashLooping',
+  /** sidecarMode Auto chose Classic sidecars (a server older than 1.29), so waitUntilReady cannot hold the app back. */
+  SidecarWaitUnsupported: 'SidecarWaitUnsupported',
   NoSidecars: 'NoSidecars',
   AppCrashLooping: 'AppCrashLooping',
   AppFailed: 'AppFailed',

@@ -147,7 +147,7 @@ export function renderPod(template: V1Pod, appName: string, hash: string, slot: 
 }
 
 function renderStep(step: InitStep, options: RenderOptions): Obj {
-  const { waitFor, ...container } = step;
+  const { waitFor, optional: _, ...container } = step;
   const base: Obj = {
     ...container,
     terminationMessagePolicy: step.terminationMessagePolicy ?? 'FallbackToLogsOnError',
@@ -162,6 +162,26 @@ function renderStep(step: InitStep, options: RenderOptions): Obj {
 }
 
 function renderSidecar(sidecar: Sidecar, mode: 'Native' | 'Classic'): Obj {
-  const { startBeforeInitSteps: _, ...container } = sidecar;
-  return mode === 'Native' ? { ...container, restartPolicy: 'Always' } : container;
+  const { startBeforeInitSteps: _s, waitUntilReady, optional: _o, ...container } = sidecar;
+  if (mode !== 'Native') return container;
+  const gate =
+    waitUntilReady && container.readinessProbe ? { startupProbe: startupProbeFrom(container.readinessProbe) } : {};
+  return { ...container, ...gate, restartPolicy: 'Always' };
+}
+
+/**
+ * A kubelet starts the next init container once a native sidecar has *started*; with a startupProbe
+ * that is once the probe passes. For waitUntilReady the operator gives the sidecar a startupProbe
+ * with its readinessProbe's check, so "started" means "ready". A startup probe that fails
+ * failureThreshold times in a row kills the container, and a slow sidecar killed that way would
+ * start over and might never get ready: so this one never gives up (failureThreshold at the
+ * largest value a Pod takes, about 68 years at periodSeconds 1). A sidecar that never gets ready
+ * is the operator's to report (its status entry, then Stalled after progressDeadlineSeconds), not
+ * the kubelet's to kill. successThreshold must be 1 for a startup probe.
+ */
+export const STARTUP_NEVER_GIVES_UP = 2147483647;
+
+export function startupProbeFrom(readiness: Record<string, unknown>): Obj {
+  const { successThreshold: _s, failureThreshold: _f, ...check } = readiness;
+  return { ...check, failureThreshold: STARTUP_NEVER_GIVES_UP };
 }
