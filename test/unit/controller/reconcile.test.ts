@@ -252,4 +252,27 @@ describe('reconcile', () => {
     await reconcile('ns/shop', deps(bad.object(), pods, again, undefined, NOW, undefined, lastWritten));
     assert.deepEqual(again.calls, []);
   });
+
+  it('warns once when an optional sidecar starts failing, without a Degraded Warning, and not again while it loops', async () => {
+    const withOptional = anApp().withSidecar('log', { optional: true });
+    const crashing = (restarts: number) => {
+      const pod = aPod(withOptional).ready().build();
+      pod.status!.conditions = pod.status!.conditions!.map((c) => (c.type === 'Ready' ? { ...c, status: 'False' } : c));
+      pod.status!.initContainerStatuses![0] = {
+        ...pod.status!.initContainerStatuses![0],
+        ready: false,
+        restartCount: restarts,
+        lastState: { terminated: { exitCode: 1, reason: 'Error' } },
+        state: { waiting: { reason: 'CrashLoopBackOff' } },
+      };
+      return [pod];
+    };
+    const lastWritten = new LastWritten();
+    const first = new RecordingWriter();
+    await reconcile('ns/shop', deps(withOptional.object(), crashing(1), first, undefined, NOW, undefined, lastWritten));
+    assert.deepEqual(first.calls, ['event Warning OptionalSidecarCrashLooping', 'patch status']);
+    const again = new RecordingWriter();
+    await reconcile('ns/shop', deps(withOptional.object(), crashing(4), again, undefined, NOW, undefined, lastWritten));
+    assert.deepEqual(again.calls, []);
+  });
 });
