@@ -15,6 +15,8 @@ export const LABEL_TEMPLATE_HASH = 'helpers.dev/template-hash';
 export const ANNOTATION_SLOT = 'helpers.dev/slot';
 /** The sidecars' container names, so a Pod alone says which of its containers are sidecars. */
 export const ANNOTATION_SIDECARS = 'helpers.dev/sidecars';
+/** The optional sidecars' names (only when there are some), for their own restarts metric. */
+export const ANNOTATION_OPTIONAL_SIDECARS = 'helpers.dev/optional-sidecars';
 
 export const DEFAULT_APP_NAME = 'app';
 export const DEFAULT_HELPER_IMAGE = 'busybox:1.36';

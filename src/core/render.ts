@@ -1,5 +1,6 @@
 import type { V1Pod } from '@kubernetes/client-node';
 import {
+  ANNOTATION_OPTIONAL_SIDECARS,
   ANNOTATION_SIDECARS,
   ANNOTATION_SLOT,
   API_VERSION,
@@ -103,9 +104,11 @@ export function renderPodTemplate(
     [LABEL_APP]: owner.name,
   };
   const sidecarNames = (spec.sidecars ?? []).map((s) => s.name);
+  const optionalNames = (spec.sidecars ?? []).filter((s) => s.optional).map((s) => s.name);
   const annotations = {
     ...(spec.podTemplate?.metadata?.annotations ?? {}),
     ...(sidecarNames.length ? { [ANNOTATION_SIDECARS]: sidecarNames.join(',') } : {}),
+    ...(optionalNames.length ? { [ANNOTATION_OPTIONAL_SIDECARS]: optionalNames.join(',') } : {}),
   };
   const hash = specTemplateHash(written);
   const pod = {

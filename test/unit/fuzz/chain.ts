@@ -6,6 +6,7 @@
 import { strict as assert } from 'node:assert';
 import type { V1Pod } from '@kubernetes/client-node';
 import {
+  ANNOTATION_OPTIONAL_SIDECARS,
   ANNOTATION_SIDECARS,
   ANNOTATION_SLOT,
   LABEL_APP,
@@ -175,6 +176,14 @@ export function checkChain(appName: string, spec: AppSpec, render: RenderOptions
     template.metadata!.annotations?.[ANNOTATION_SIDECARS],
     sidecars.length ? sidecars.map(n).join(',') : spec.podTemplate?.metadata?.annotations?.[ANNOTATION_SIDECARS],
   );
+  if (sidecars.some((s) => s.optional))
+    assert.equal(
+      template.metadata!.annotations?.[ANNOTATION_OPTIONAL_SIDECARS],
+      sidecars
+        .filter((s) => s.optional)
+        .map(n)
+        .join(','),
+    );
   assert.deepEqual(
     template.metadata!.ownerReferences!.map((r) => [r.uid, r.controller]),
     [['uid-1', true]],
