@@ -10,6 +10,7 @@
 import { strict as assert } from 'node:assert';
 import { sleep } from '../cluster/control-plane';
 import { testCluster } from './cluster-hooks';
+import { argoHealthOf, kstatusOf } from './health-checks';
 import { createNamespace } from './kube-helpers';
 import { eventually, installCrd, startOperator, type RunningOperator } from './operator-harness';
 
@@ -193,6 +194,20 @@ spec:
     assert.ok(optional.includes('SidecarsReady=False/OptionalSidecarCrashLooping'), optional.join(', '));
     assert.ok(optional.includes('Ready=False/PodsNotReady'), 'the Pod is not ready: Ready must say so');
     assert.match(conditionOf(last!, 'SidecarsReady')!.message, /optional sidecar logs keeps failing \(exit code 1\)/);
+    // What other tools make of it: kstatus waits (the Pod is not ready), never Failed; Argo CD Progressing.
+    const verdicts: string[] = [];
+    for (const name of ['optional-logs', 'required-logs']) {
+      const json = await testCluster().kubectl(['get', 'awh', '-n', ns, name, '-o', 'json']);
+      const [k] = await kstatusOf(testCluster(), json);
+      verdicts.push(
+        `${name}: kstatus ${k.fluxcd.status}/${k.sigs.status}, Argo CD ${(await argoHealthOf(testCluster(), json)).status}`,
+      );
+    }
+    console.log(`      ${verdicts.join('; ')}`);
+    assert.deepEqual(verdicts, [
+      'optional-logs: kstatus InProgress/InProgress, Argo CD Progressing',
+      'required-logs: kstatus Failed/Failed, Argo CD Degraded',
+    ]);
     const warnings = await warningsOf('optional-logs');
     assert.deepEqual(
       warnings.map((w) => w.reason),
