@@ -361,7 +361,9 @@ function describeStepGate(
 ): { reason: string; message: string } {
   const i = v.stepsDone;
   const step = v.steps[i];
-  if (mode !== 'Native' || step.state !== 'Waiting') return described;
+  // Only a step not started for want of its turn: one waiting for another reason (its image, say) says that.
+  if (mode !== 'Native' || step.state !== 'Waiting' || (step.reason ?? 'PodInitializing') !== 'PodInitializing')
+    return described;
   const gate = (spec.sidecars ?? []).find(
     (c) => c.waitUntilReady && c.startBeforeInitSteps && !v.sidecars.find((h) => h.name === c.name)?.ready,
   );

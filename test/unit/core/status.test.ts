@@ -551,6 +551,19 @@ describe('deriveStatus: sidecar policies (waitUntilReady, optional)', () => {
     assert.equal(cond(s, 'Degraded').status, 'False');
   });
 
+  it('still stalls a rolling update whose new Pod an optional sidecar keeps from Ready: the old Pod serves meanwhile', () => {
+    const oldPod = aPod(anApp().withSidecar('log', { optional: true }).with({ progressDeadlineSeconds: 60 }))
+      .ready()
+      .withHash('0ld0000000')
+      .build();
+    const pods = [podWith(optionalLog, 'log', 'crashing'), oldPod];
+    const s = status(optionalLog, pods, { previous: status(optionalLog, pods), now: minutes(5) });
+    assert.deepEqual(line(s, 'Degraded', 'Stalled'), [
+      'Degraded=False/AsExpected: nothing is failing',
+      'Stalled=True/ProgressDeadlineExceeded: no progress for 60s (progressDeadlineSeconds): 1 of 1 Pods have the current template',
+    ]);
+  });
+
   const gate = { waitUntilReady: true, readinessProbe: { httpGet: { path: '/ready', port: 9901 } } };
   it('says what a step waits for behind a waitUntilReady sidecar', () => {
     const app = anApp()
