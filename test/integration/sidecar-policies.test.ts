@@ -31,6 +31,7 @@ interface ContainerStatus {
   name: string;
   ready: boolean;
   started?: boolean;
+  restartCount?: number;
   state: { waiting?: unknown; running?: unknown; terminated?: unknown };
 }
 interface Pod {
@@ -60,8 +61,12 @@ const warningsOf = async (name: string) =>
     ) as { items: Array<{ reason: string; message: string }> }
   ).items;
 
-/** A native sidecar "proxy" the stages make ready 6 s after it starts; after `proxy` comes `next`. */
-const gated = (name: string, waitUntilReady: boolean, before: boolean) => `
+/**
+ * A native sidecar "proxy" the stages make ready 6 s after it starts; after `proxy` comes `next`.
+ * Its readinessProbe gives up after 2 failures 1 s apart: a startupProbe copied from it as written
+ * (`ownStartupProbe`) is killed after 2 s, again and again, as on a kubelet.
+ */
+const gated = (name: string, waitUntilReady: boolean, before: boolean, ownStartupProbe = false) => `
 apiVersion: helpers.dev/v1alpha1
 kind: AppWithHelpers
 metadata: {name: ${name}}
@@ -77,7 +82,8 @@ spec:
       image: envoy:1
       startBeforeInitSteps: ${before}
       ${waitUntilReady ? 'waitUntilReady: true' : ''}
-      readinessProbe: {httpGet: {path: /ready, port: 9901}, periodSeconds: 1}
+      readinessProbe: {httpGet: {path: /ready, port: 9901}, periodSeconds: 1, failureThreshold: 2}
+      ${ownStartupProbe ? 'startupProbe: {httpGet: {path: /ready, port: 9901}, periodSeconds: 1, failureThreshold: 2}' : ''}
   app: {image: nginx}
 `;
 
@@ -95,12 +101,20 @@ describe('sidecar policies: waitUntilReady and optional (issue 13)', () => {
   it('waitUntilReady holds the next init step and the app until the sidecar is ready, and never kills it', async function () {
     this.timeout(180_000);
     // gate-step: a sidecar started before the steps holds the step; gate-app: one after them holds
-    // the app; no-gate: the same as gate-step without waitUntilReady, where the step does not wait.
+    // the app; no-gate: the same as gate-step without waitUntilReady, where the step does not wait;
+    // copied-probe: a startupProbe with the readiness probe's failureThreshold, which kills it.
     await apply(gated('gate-step', true, true));
     await apply(gated('gate-app', true, false));
     await apply(gated('no-gate', false, true));
-    const next = { 'gate-step': 'migrate', 'gate-app': 'app', 'no-gate': 'migrate' } as Record<string, string>;
-    const early: Record<string, string[]> = { 'gate-step': [], 'gate-app': [], 'no-gate': [] };
+    await apply(gated('copied-probe', false, true, true));
+    const restarts: Record<string, number> = {};
+    const next: Record<string, string> = {
+      'gate-step': 'migrate',
+      'gate-app': 'app',
+      'no-gate': 'migrate',
+      'copied-probe': 'migrate',
+    };
+    const early: Record<string, string[]> = { 'gate-step': [], 'gate-app': [], 'no-gate': [], 'copied-probe': [] };
     const readyAt: Record<string, boolean> = {};
     const messages = new Set<string>();
     const end = Date.now() + 90_000;
@@ -110,6 +124,7 @@ describe('sidecar policies: waitUntilReady and optional (issue 13)', () => {
         if (!app || !(app in next)) continue;
         const all = [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])];
         const proxy = all.find((c) => c.name === 'proxy');
+        restarts[app] = Math.max(restarts[app] ?? 0, proxy?.restartCount ?? 0);
         const after = all.find((c) => c.name === next[app]);
         if (after && !after.state.waiting && !proxy?.ready)
           early[app].push(`${next[app]} ${Object.keys(after.state)[0]} while proxy ready=${proxy?.ready}`);
@@ -127,6 +142,16 @@ describe('sidecar policies: waitUntilReady and optional (issue 13)', () => {
     console.log(`      while proxy was not ready: ${[...messages].join(' | ')}`);
     console.log(
       `      no-gate started early: ${early['no-gate'].length} samples; gate-*: ${early['gate-step'].length + early['gate-app'].length}`,
+    );
+    console.log(`      proxy restarts: ${JSON.stringify(restarts)}`);
+    assert.ok(
+      (restarts['copied-probe'] ?? 0) >= 1,
+      'a startupProbe that gives up after 2 s did not kill the slow sidecar',
+    );
+    assert.deepEqual(
+      [restarts['gate-step'], restarts['gate-app']],
+      [0, 0],
+      'the startupProbe derived for waitUntilReady killed the slow sidecar',
     );
     assert.deepEqual(Object.keys(readyAt).sort(), ['gate-app', 'gate-step', 'no-gate'], 'not every Pod got ready');
     assert.ok(early['no-gate'].length > 0, 'without waitUntilReady the step waited anyway: the stages prove nothing');
