@@ -74,7 +74,7 @@ spec:
   podTemplate:
     metadata:
       labels: {test-app: ${name}}
-      annotations: {kwok.helpers.dev/slow: proxy, kwok.helpers.dev/ready-after: 6s, kwok.helpers.dev/step-delay: 300ms}
+      annotations: {kwok.helpers.dev/slow-ready: proxy, kwok.helpers.dev/ready-after: 6s, kwok.helpers.dev/step-delay: 300ms}
   sidecarMode: Native
   ${before ? 'initSteps: [{name: migrate, image: migrate:1}]' : ''}
   sidecars:
@@ -251,7 +251,7 @@ spec:
   progressDeadlineSeconds: 5
   podTemplate:
     metadata:
-      annotations: {kwok.helpers.dev/slow: agent, kwok.helpers.dev/ready-after: 3600s, kwok.helpers.dev/step-delay: 200ms}
+      annotations: {kwok.helpers.dev/slow-ready: agent, kwok.helpers.dev/ready-after: 3600s, kwok.helpers.dev/step-delay: 200ms}
   sidecarMode: Native
   sidecars:
     - {name: agent, image: agent:1, optional: true, readinessProbe: {exec: {command: [cat, /ready]}}}
