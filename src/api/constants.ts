@@ -11,12 +11,12 @@ export const MANAGER = 'appwithhelpers-operator';
 export const LABEL_MANAGED_BY = 'app.kubernetes.io/managed-by';
 export const LABEL_APP = 'helpers.dev/app';
 export const LABEL_TEMPLATE_HASH = 'helpers.dev/template-hash';
+/** The optional sidecars' names (only when there are some), for their own restarts metric. */
+export const ANNOTATION_OPTIONAL_SIDECARS = 'helpers.dev/optional-sidecars';
 /** The annotation that numbers a Pod's slot (0..replicas-1), so names are stable and readable. */
 export const ANNOTATION_SLOT = 'helpers.dev/slot';
 /** The sidecars' container names, so a Pod alone says which of its containers are sidecars. */
 export const ANNOTATION_SIDECARS = 'helpers.dev/sidecars';
-/** The optional sidecars' names (only when there are some), for their own restarts metric. */
-export const ANNOTATION_OPTIONAL_SIDECARS = 'helpers.dev/optional-sidecars';
 
 export const DEFAULT_APP_NAME = 'app';
 export const DEFAULT_HELPER_IMAGE = 'busybox:1.36';

@@ -166,11 +166,11 @@ const NOT_FOR_STEPS = ['livenessProbe', 'readinessProbe', 'startupProbe', 'lifec
 export const initStepSchema = z
   .looseObject({
     ...containerFields,
-    waitFor: waitForSchema.optional(),
     optional: z
       .boolean()
       .optional()
       .describe('Sidecars only. An init step cannot be optional: true is refused (every step must succeed).'),
+    waitFor: waitForSchema.optional(),
   })
   .meta({ ...core('Container'), ...cel(...STEP_RULES) })
   .describe('An init step: a core/v1 Container that runs to completion before the next step, or a waitFor.');

@@ -67,7 +67,8 @@ export function renderPodTemplate(
       : {}),
   });
 
-  const steps = (spec.initSteps ?? []).map((s) => withShared(withDefaults(renderStep(s, options))));
+  // optional is refused on a step (only false gets here) and is no Container field.
+  const steps = (spec.initSteps ?? []).map(({ optional: _, ...s }) => withShared(withDefaults(renderStep(s, options))));
   const sidecars = (spec.sidecars ?? []).map((s) => ({
     first: !!s.startBeforeInitSteps,
     container: withShared(withDefaults(renderSidecar(s, mode))),
@@ -150,7 +151,7 @@ export function renderPod(template: V1Pod, appName: string, hash: string, slot: 
 }
 
 function renderStep(step: InitStep, options: RenderOptions): Obj {
-  const { waitFor, optional: _, ...container } = step;
+  const { waitFor, ...container } = step;
   const base: Obj = {
     ...container,
     terminationMessagePolicy: step.terminationMessagePolicy ?? 'FallbackToLogsOnError',

@@ -90,10 +90,8 @@ export function deriveStatus(input: StatusInput): AppStatus {
   }
 
   const spec = parsed.spec;
-  const mode = input.sidecarMode ?? 'Native';
-  const optional = new Set((spec.sidecars ?? []).filter((s) => s.optional).map((s) => s.name));
   const views = live
-    .map((p) => viewPod(p, spec, mode, now))
+    .map((p) => viewPod(p, spec, input.sidecarMode ?? 'Native', now))
     .sort(
       (a, b) =>
         progress(a, spec) - progress(b, spec) || (a.pod.metadata?.name ?? '').localeCompare(b.pod.metadata?.name ?? ''),
@@ -110,6 +108,13 @@ export function deriveStatus(input: StatusInput): AppStatus {
   const several = views.length > 1;
   const howMany = (match: (v: PodView) => boolean) =>
     several ? ` (${views.filter(match).length} of ${views.length} Pods)` : '';
+  // Sidecar policies: optional sidecars never make it Degraded or Stalled; waitUntilReady gates what follows.
+  const sidecarMode = input.sidecarMode ?? 'Native';
+  const optional = new Set((spec.sidecars ?? []).filter((s) => s.optional).map((s) => s.name));
+  const unsupportedWait =
+    sidecarMode === 'Classic' && spec.sidecarMode === 'Auto'
+      ? (spec.sidecars ?? []).findIndex((c) => c.waitUntilReady)
+      : -1;
 
   // Initialized
   const initBlocked = views.find((v) => v.stepsDone < stepCount);
@@ -125,7 +130,7 @@ export function deriveStatus(input: StatusInput): AppStatus {
   else {
     const i = initBlocked.stepsDone;
     const step = initBlocked.steps[i];
-    const { reason, message } = describeStepGate(describeStep(step, i, stepCount), initBlocked, spec, mode);
+    const { reason, message } = describeStepGate(describeStep(step, i, stepCount), initBlocked, spec, sidecarMode);
     const same = (v: PodView) => v.stepsDone === i && describeStep(v.steps[i], i, stepCount).reason === reason;
     cond(ConditionType.Initialized, 'False', reason, message + howMany(same));
   }
@@ -147,7 +152,7 @@ export function deriveStatus(input: StatusInput): AppStatus {
     const { v: blockedView, h: s } = notReady.find(({ h }) => !optional.has(h.name)) ?? notReady[0];
     const looping = isHelperFailing(s);
     const isOptional = optional.has(s.name);
-    const gates = mode === 'Native' && spec.sidecars!.some((c) => c.name === s.name && c.waitUntilReady);
+    const gates = sidecarMode === 'Native' && spec.sidecars!.some((c) => c.name === s.name && c.waitUntilReady);
     cond(
       ConditionType.SidecarsReady,
       'False',
@@ -172,8 +177,6 @@ export function deriveStatus(input: StatusInput): AppStatus {
   const crashingStep = failingSteps.find(({ s }) => isStepCrashLooping(s)) ?? failingSteps[0];
   // An optional sidecar's failures are in SidecarsReady and its entry, never in Degraded.
   const crashingSidecar = views.flatMap((v) => v.sidecars).find((h) => !optional.has(h.name) && isHelperFailing(h));
-  const unsupportedWait =
-    mode === 'Classic' && spec.sidecarMode === 'Auto' ? (spec.sidecars ?? []).findIndex((c) => c.waitUntilReady) : -1;
   const crashingApp = views.map((v) => v.app).find(isHelperFailing);
   if (input.failure) cond(ConditionType.Degraded, 'True', input.failure.reason, input.failure.message);
   else if (crashingStep) {

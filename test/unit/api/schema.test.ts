@@ -318,11 +318,6 @@ describe('parseSpec', () => {
       /^spec\.volumes\[1\]\.name: "d" is also spec\.volumes\[0\]/,
     ],
     [
-      'an image with whitespace around it',
-      { app: { ...app, image: 'nginx ' } },
-      /^spec\.app\.image: must not have leading or trailing whitespace/,
-    ],
-    [
       'waitUntilReady without a readinessProbe',
       { app, sidecars: [{ name: 'proxy', image: 'envoy', waitUntilReady: true }] },
       /^spec\.sidecars\[0\]\.waitUntilReady: waitUntilReady waits for the readinessProbe to pass: give this sidecar a readinessProbe$/,
@@ -351,6 +346,11 @@ describe('parseSpec', () => {
       'waitUntilReady "yes"',
       { app, sidecars: [{ ...ready, waitUntilReady: 'yes' }] },
       /^spec\.sidecars\[0\]\.waitUntilReady: Invalid input: expected boolean/,
+    ],
+    [
+      'an image with whitespace around it',
+      { app: { ...app, image: 'nginx ' } },
+      /^spec\.app\.image: must not have leading or trailing whitespace/,
     ],
     [
       'env that is not a list',
