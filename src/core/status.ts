@@ -352,6 +352,12 @@ function viewPod(pod: V1Pod, spec: AppSpec, mode: 'Native' | 'Classic', now: Dat
   };
 }
 
+/** progress orders Pods from least to most advanced. */
+function progress(v: PodView, spec: AppSpec): number {
+  const total = (spec.initSteps?.length ?? 0) + (spec.sidecars?.length ?? 0) + 1;
+  return v.stepsDone + v.sidecarsReady + (v.ready ? total : v.app.state === 'Running' ? 0.5 : 0);
+}
+
 /**
  * describeStepGate: a step waiting behind a waitUntilReady sidecar started before the steps waits
  * for that sidecar to be ready, and says so instead of a bare "waiting (PodInitializing)".
@@ -375,12 +381,6 @@ function describeStepGate(
     reason: described.reason,
     message: `step ${i + 1}/${v.steps.length} ${step.name} waits for sidecar ${gate.name} to be ready (waitUntilReady)`,
   };
-}
-
-/** progress orders Pods from least to most advanced. */
-function progress(v: PodView, spec: AppSpec): number {
-  const total = (spec.initSteps?.length ?? 0) + (spec.sidecars?.length ?? 0) + 1;
-  return v.stepsDone + v.sidecarsReady + (v.ready ? total : v.app.state === 'Running' ? 0.5 : 0);
 }
 
 function podEntry(p: V1Pod, now: Date) {
