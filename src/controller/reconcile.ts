@@ -152,11 +152,19 @@ export async function reconcile(key: string, d: ReconcileDeps): Promise<Outcome>
   return held ? 'held' : wrote ? 'updated' : 'unchanged';
 }
 
-/** inFlux: Pods are still on their way and nothing is wrong, so the next change is near. */
+/**
+ * inFlux: Pods are still on their way and nothing is wrong, so the next change is near. A failing
+ * optional sidecar is something wrong too, though not Degraded: its Warning goes with its status,
+ * written at once, or the next pass would see the transition again and warn twice.
+ */
 function inFlux(status: AppStatus): boolean {
   return (
     (status.phase === 'Pending' || status.phase === 'Initializing') &&
-    !status.conditions?.some((c) => c.type === ConditionType.Degraded && c.status === 'True')
+    !status.conditions?.some(
+      (c) =>
+        (c.type === ConditionType.Degraded && c.status === 'True') ||
+        (c.type === ConditionType.SidecarsReady && c.reason === Reason.OptionalSidecarCrashLooping),
+    )
   );
 }
 
