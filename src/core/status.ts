@@ -130,7 +130,7 @@ export function deriveStatus(input: StatusInput): AppStatus {
   else {
     const i = initBlocked.stepsDone;
     const step = initBlocked.steps[i];
-    const { reason, message } = describeStepGate(describeStep(step, i, stepCount), initBlocked, spec, sidecarMode);
+    const { reason, message } = describeStepGate(describeStep(step, i, stepCount), initBlocked, i, spec, sidecarMode);
     const same = (v: PodView) => v.stepsDone === i && describeStep(v.steps[i], i, stepCount).reason === reason;
     cond(ConditionType.Initialized, 'False', reason, message + howMany(same));
   }
@@ -365,10 +365,10 @@ function progress(v: PodView, spec: AppSpec): number {
 function describeStepGate(
   described: { reason: string; message: string },
   v: PodView,
+  i: number,
   spec: AppSpec,
   mode: 'Native' | 'Classic',
 ): { reason: string; message: string } {
-  const i = v.stepsDone;
   const step = v.steps[i];
   // Only a step not started for want of its turn: one waiting for another reason (its image, say) says that.
   if (mode !== 'Native' || step.state !== 'Waiting' || (step.reason ?? 'PodInitializing') !== 'PodInitializing')
