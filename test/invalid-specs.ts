@@ -653,6 +653,38 @@ export const MUTATIONS: Mutation[] = [
     return [`spec.sidecars[${i}].startBeforeInitSteps`];
   }),
   m('startBeforeInitSteps "yes"', (s, r) => setIn(s, 'sidecars', anySidecar(s, r), 'startBeforeInitSteps', 'yes')),
+  m('waitUntilReady without a readinessProbe', (s, r) => {
+    const i = anySidecar(s, r);
+    if (i === undefined || s.sidecars[i].readinessProbe) return undefined;
+    s.sidecars[i].waitUntilReady = true;
+    return [`spec.sidecars[${i}].waitUntilReady`];
+  }),
+  m('waitUntilReady with Classic', (s, r) => {
+    const i = anySidecar(s, r);
+    if (i === undefined) return undefined;
+    s.sidecarMode = 'Classic';
+    s.sidecars[i].readinessProbe = { tcpSocket: { port: 9901 } };
+    s.sidecars[i].waitUntilReady = true;
+    return [`spec.sidecars[${i}].waitUntilReady`, 'spec.sidecars'];
+  }),
+  m('waitUntilReady with its own startupProbe', (s, r) => {
+    const i = anySidecar(s, r);
+    if (i === undefined) return undefined;
+    s.sidecars[i].readinessProbe = { tcpSocket: { port: 9901 } };
+    s.sidecars[i].startupProbe = { tcpSocket: { port: 9901 } };
+    s.sidecars[i].waitUntilReady = true;
+    return [`spec.sidecars[${i}].waitUntilReady`];
+  }),
+  m('optional sidecar with waitUntilReady', (s, r) => {
+    const i = anySidecar(s, r);
+    if (i === undefined) return undefined;
+    s.sidecars[i].readinessProbe = { tcpSocket: { port: 9901 } };
+    s.sidecars[i].waitUntilReady = true;
+    s.sidecars[i].optional = true;
+    return [`spec.sidecars[${i}].optional`];
+  }),
+  m('optional "yes" on a sidecar', (s, r) => setIn(s, 'sidecars', anySidecar(s, r), 'optional', 'yes')),
+  m('optional init step', (s, r) => setIn(s, 'initSteps', anyStep(s, r), 'optional', true)),
   m("sidecar on the app's port", (s, r) => {
     const p = appPort(s);
     const i = anySidecar(s, r);

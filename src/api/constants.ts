@@ -11,6 +11,8 @@ export const MANAGER = 'appwithhelpers-operator';
 export const LABEL_MANAGED_BY = 'app.kubernetes.io/managed-by';
 export const LABEL_APP = 'helpers.dev/app';
 export const LABEL_TEMPLATE_HASH = 'helpers.dev/template-hash';
+/** The optional sidecars' names (only when there are some), for their own restarts metric. */
+export const ANNOTATION_OPTIONAL_SIDECARS = 'helpers.dev/optional-sidecars';
 /** The annotation that numbers a Pod's slot (0..replicas-1), so names are stable and readable. */
 export const ANNOTATION_SLOT = 'helpers.dev/slot';
 /** The sidecars' container names, so a Pod alone says which of its containers are sidecars. */
@@ -49,6 +51,10 @@ export const Reason = {
   SidecarsStarted: 'SidecarsStarted',
   SidecarsNotReady: 'SidecarsNotReady',
   SidecarCrashLooping: 'SidecarCrashLooping',
+  /** On SidecarsReady and a Warning Event only: an optional sidecar never makes the app Degraded. */
+  OptionalSidecarCrashLooping: 'OptionalSidecarCrashLooping',
+  /** sidecarMode Auto chose Classic sidecars (a server older than 1.29), so waitUntilReady cannot hold the app back. */
+  SidecarWaitUnsupported: 'SidecarWaitUnsupported',
   NoSidecars: 'NoSidecars',
   AppCrashLooping: 'AppCrashLooping',
   AppFailed: 'AppFailed',

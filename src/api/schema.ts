@@ -77,6 +77,8 @@ const containerFields = {
   args: z.array(z.string()).optional(),
   env: z.array(z.looseObject({ name: z.string() })).optional(),
   restartPolicy: z.string().optional(),
+  readinessProbe: z.looseObject({}).optional(),
+  startupProbe: z.looseObject({}).optional(),
   terminationMessagePolicy: z.string().optional(),
   resources: z.looseObject({}).optional(),
   securityContext: z.looseObject({}).optional(),
@@ -151,6 +153,12 @@ const STEP_RULES = [
     message:
       'init steps run to completion, so they take no probes or lifecycle hooks; a helper that needs them is a sidecar',
   },
+  {
+    rule: '!has(self.optional) || !self.optional',
+    fieldPath: '.optional',
+    message:
+      'optional is for sidecars: the app starts only after every init step succeeded; remove it, or make this helper a sidecar',
+  },
 ];
 /** The Container fields a Pod refuses on an init container that runs to completion. */
 const NOT_FOR_STEPS = ['livenessProbe', 'readinessProbe', 'startupProbe', 'lifecycle'] as const;
@@ -158,6 +166,10 @@ const NOT_FOR_STEPS = ['livenessProbe', 'readinessProbe', 'startupProbe', 'lifec
 export const initStepSchema = z
   .looseObject({
     ...containerFields,
+    optional: z
+      .boolean()
+      .optional()
+      .describe('Sidecars only. An init step cannot be optional: true is refused (every step must succeed).'),
     waitFor: waitForSchema.optional(),
   })
   .meta({ ...core('Container'), ...cel(...STEP_RULES) })
@@ -169,6 +181,23 @@ const SIDECAR_RULES = [
     rule: '!has(self.restartPolicy)',
     message: "the operator sets a sidecar's restartPolicy from sidecarMode; leave it out",
   },
+  {
+    rule: '!has(self.waitUntilReady) || !self.waitUntilReady || has(self.readinessProbe)',
+    fieldPath: '.waitUntilReady',
+    message: 'waitUntilReady waits for the readinessProbe to pass: give this sidecar a readinessProbe',
+  },
+  {
+    rule: '!has(self.waitUntilReady) || !self.waitUntilReady || !has(self.startupProbe)',
+    fieldPath: '.waitUntilReady',
+    message:
+      'waitUntilReady makes the startupProbe from the readinessProbe: remove the startupProbe, or remove waitUntilReady (a startupProbe of its own already holds back the next container until it passes)',
+  },
+  {
+    rule: '!has(self.waitUntilReady) || !self.waitUntilReady || !has(self.optional) || !self.optional',
+    fieldPath: '.optional',
+    message:
+      'an optional sidecar cannot have waitUntilReady: the app would wait for a sidecar whose failures are not to count',
+  },
 ];
 
 export const sidecarSchema = z
@@ -179,6 +208,18 @@ export const sidecarSchema = z
       .optional()
       .describe(
         'Native mode only: start this sidecar before the init steps, so they can use it (a proxy, say). Invalid in Classic mode.',
+      ),
+    waitUntilReady: z
+      .boolean()
+      .optional()
+      .describe(
+        "Native mode only: the next init step (with startBeforeInitSteps) or the app starts only once this sidecar is ready, not merely started. The operator gives it a startupProbe with its readinessProbe's check that never gives up, so a slow sidecar is waited for, not killed; one that never gets ready shows in the status and, after progressDeadlineSeconds, as Stalled. Needs a readinessProbe; invalid with sidecarMode Classic, with a startupProbe of its own or with optional. Changing it rolls the Pods.",
+      ),
+    optional: z
+      .boolean()
+      .optional()
+      .describe(
+        "This sidecar's failures are reported (its status entry, the SidecarsReady condition, a Warning Event, the sidecar restarts metric) but never make the AppWithHelpers Degraded or Stalled. A crashed or unready sidecar still makes its Pod not ready (Kubernetes decides that), so Ready stays False meanwhile. Changing it rolls the Pods.",
       ),
   })
   .meta({ ...core('Container'), ...cel(...SIDECAR_RULES) })
@@ -221,6 +262,11 @@ export const SPEC_RULES = [
     rule: '!has(self.sharedVolumes) || self.sharedVolumes.all(a, self.sharedVolumes.exists_one(b, b.mountPath == a.mountPath))',
     fieldPath: '.sharedVolumes',
     message: 'sharedVolumes need distinct mountPaths: each is mounted in every container',
+  },
+  {
+    rule: "self.sidecarMode != 'Classic' || !has(self.sidecars) || self.sidecars.all(s, !has(s.waitUntilReady) || !s.waitUntilReady)",
+    fieldPath: '.sidecars',
+    message: 'waitUntilReady needs native sidecars: it is invalid with sidecarMode Classic',
   },
 ];
 
@@ -371,6 +417,7 @@ function crossFieldErrors(spec: AppSpec): string[] {
     if (s.restartPolicy) errors.push(`${at}: ${STEP_RULES[2].message}`);
     for (const field of NOT_FOR_STEPS)
       if ((s as Record<string, unknown>)[field] !== undefined) errors.push(`${at}.${field}: ${STEP_RULES[3].message}`);
+    if (s.optional) errors.push(`${at}.optional: ${STEP_RULES[4].message}`);
     if (s.waitFor && !!s.waitFor.tcp === !!s.waitFor.http)
       errors.push(`${at}.waitFor: waitFor needs exactly one of tcp or http`);
   });
@@ -380,6 +427,12 @@ function crossFieldErrors(spec: AppSpec): string[] {
     if (s.restartPolicy) errors.push(`${at}: ${SIDECAR_RULES[1].message}`);
     if (s.startBeforeInitSteps && spec.sidecarMode === 'Classic')
       errors.push(`${at}.startBeforeInitSteps: ${SPEC_RULES[4].message}`);
+    if (s.waitUntilReady) {
+      if (!s.readinessProbe) errors.push(`${at}.waitUntilReady: ${SIDECAR_RULES[2].message}`);
+      if (s.startupProbe) errors.push(`${at}.waitUntilReady: ${SIDECAR_RULES[3].message}`);
+      if (s.optional) errors.push(`${at}.optional: ${SIDECAR_RULES[4].message}`);
+      if (spec.sidecarMode === 'Classic') errors.push(`${at}.waitUntilReady: ${SPEC_RULES[6].message}`);
+    }
   });
   const volumeNames = new Set((spec.volumes ?? []).map((v) => v.name));
   const shared = spec.sharedVolumes ?? [];

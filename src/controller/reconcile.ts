@@ -1,6 +1,6 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { V1Pod } from '@kubernetes/client-node';
-import { ConditionType } from '../api/constants';
+import { ConditionType, Reason } from '../api/constants';
 import type { AppStatus, AppWithHelpers } from '../api/schema';
 import { planPods } from '../core/plan';
 import { isControlledBy } from '../core/pod-facts';
@@ -152,19 +152,35 @@ export async function reconcile(key: string, d: ReconcileDeps): Promise<Outcome>
   return held ? 'held' : wrote ? 'updated' : 'unchanged';
 }
 
-/** inFlux: Pods are still on their way and nothing is wrong, so the next change is near. */
+/**
+ * inFlux: Pods are still on their way and nothing is wrong, so the next change is near. A failing
+ * optional sidecar is something wrong too, though not Degraded: its Warning goes with its status,
+ * written at once, or the next pass would see the transition again and warn twice.
+ */
 function inFlux(status: AppStatus): boolean {
   return (
     (status.phase === 'Pending' || status.phase === 'Initializing') &&
-    !status.conditions?.some((c) => c.type === ConditionType.Degraded && c.status === 'True')
+    !status.conditions?.some(
+      (c) =>
+        (c.type === ConditionType.Degraded && c.status === 'True') ||
+        (c.type === ConditionType.SidecarsReady && c.reason === Reason.OptionalSidecarCrashLooping),
+    )
   );
 }
 
-/** transitionEvents fires a Warning only when a problem appears or changes, never on every pass. */
+/**
+ * transitionEvents fires a Warning only when a problem appears or changes, never on every pass:
+ * one that makes the app Degraded, or an optional sidecar failing (which never does).
+ */
 function transitionEvents(before: AppStatus | undefined, after: AppStatus): EventTuple[] {
+  const events: EventTuple[] = [];
   const was = before?.conditions?.find((c) => c.type === ConditionType.Degraded);
   const is = after.conditions?.find((c) => c.type === ConditionType.Degraded);
   if (is?.status === 'True' && (was?.status !== 'True' || was.reason !== is.reason))
-    return [['Warning', is.reason, is.message]];
-  return [];
+    events.push(['Warning', is.reason, is.message]);
+  const sidecarsWere = before?.conditions?.find((c) => c.type === ConditionType.SidecarsReady);
+  const sidecarsAre = after.conditions?.find((c) => c.type === ConditionType.SidecarsReady);
+  if (sidecarsAre?.reason === Reason.OptionalSidecarCrashLooping && sidecarsWere?.reason !== sidecarsAre.reason)
+    events.push(['Warning', sidecarsAre.reason, sidecarsAre.message]);
+  return events;
 }

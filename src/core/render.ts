@@ -1,5 +1,6 @@
 import type { V1Pod } from '@kubernetes/client-node';
 import {
+  ANNOTATION_OPTIONAL_SIDECARS,
   ANNOTATION_SIDECARS,
   ANNOTATION_SLOT,
   API_VERSION,
@@ -66,7 +67,8 @@ export function renderPodTemplate(
       : {}),
   });
 
-  const steps = (spec.initSteps ?? []).map((s) => withShared(withDefaults(renderStep(s, options))));
+  // optional is refused on a step (only false gets here) and is no Container field.
+  const steps = (spec.initSteps ?? []).map(({ optional: _, ...s }) => withShared(withDefaults(renderStep(s, options))));
   const sidecars = (spec.sidecars ?? []).map((s) => ({
     first: !!s.startBeforeInitSteps,
     container: withShared(withDefaults(renderSidecar(s, mode))),
@@ -103,9 +105,11 @@ export function renderPodTemplate(
     [LABEL_APP]: owner.name,
   };
   const sidecarNames = (spec.sidecars ?? []).map((s) => s.name);
+  const optionalNames = (spec.sidecars ?? []).filter((s) => s.optional).map((s) => s.name);
   const annotations = {
     ...(spec.podTemplate?.metadata?.annotations ?? {}),
     ...(sidecarNames.length ? { [ANNOTATION_SIDECARS]: sidecarNames.join(',') } : {}),
+    ...(optionalNames.length ? { [ANNOTATION_OPTIONAL_SIDECARS]: optionalNames.join(',') } : {}),
   };
   const hash = specTemplateHash(written);
   const pod = {
@@ -162,6 +166,26 @@ function renderStep(step: InitStep, options: RenderOptions): Obj {
 }
 
 function renderSidecar(sidecar: Sidecar, mode: 'Native' | 'Classic'): Obj {
-  const { startBeforeInitSteps: _, ...container } = sidecar;
-  return mode === 'Native' ? { ...container, restartPolicy: 'Always' } : container;
+  const { startBeforeInitSteps: _s, waitUntilReady, optional: _o, ...container } = sidecar;
+  if (mode !== 'Native') return container;
+  const gate =
+    waitUntilReady && container.readinessProbe ? { startupProbe: startupProbeFrom(container.readinessProbe) } : {};
+  return { ...container, ...gate, restartPolicy: 'Always' };
+}
+
+/**
+ * A kubelet starts the next init container once a native sidecar has *started*; with a startupProbe
+ * that is once the probe passes. For waitUntilReady the operator gives the sidecar a startupProbe
+ * with its readinessProbe's check, so "started" means "ready". A startup probe that fails
+ * failureThreshold times in a row kills the container, and a slow sidecar killed that way would
+ * start over and might never get ready: so this one never gives up (failureThreshold at the
+ * largest value a Pod takes, about 68 years at periodSeconds 1). A sidecar that never gets ready
+ * is the operator's to report (its status entry, then Stalled after progressDeadlineSeconds), not
+ * the kubelet's to kill. successThreshold must be 1 for a startup probe.
+ */
+export const STARTUP_NEVER_GIVES_UP = 2147483647;
+
+export function startupProbeFrom(readiness: Record<string, unknown>): Obj {
+  const { successThreshold: _s, failureThreshold: _f, ...check } = readiness;
+  return { ...check, failureThreshold: STARTUP_NEVER_GIVES_UP };
 }

@@ -108,6 +108,13 @@ export function deriveStatus(input: StatusInput): AppStatus {
   const several = views.length > 1;
   const howMany = (match: (v: PodView) => boolean) =>
     several ? ` (${views.filter(match).length} of ${views.length} Pods)` : '';
+  // Sidecar policies: optional sidecars never make it Degraded or Stalled; waitUntilReady gates what follows.
+  const sidecarMode = input.sidecarMode ?? 'Native';
+  const optional = new Set((spec.sidecars ?? []).filter((s) => s.optional).map((s) => s.name));
+  const unsupportedWait =
+    sidecarMode === 'Classic' && spec.sidecarMode === 'Auto'
+      ? (spec.sidecars ?? []).findIndex((c) => c.waitUntilReady)
+      : -1;
 
   // Initialized
   const initBlocked = views.find((v) => v.stepsDone < stepCount);
@@ -123,7 +130,7 @@ export function deriveStatus(input: StatusInput): AppStatus {
   else {
     const i = initBlocked.stepsDone;
     const step = initBlocked.steps[i];
-    const { reason, message } = describeStep(step, i, stepCount);
+    const { reason, message } = describeStepGate(describeStep(step, i, stepCount), initBlocked, i, spec, sidecarMode);
     const same = (v: PodView) => v.stepsDone === i && describeStep(v.steps[i], i, stepCount).reason === reason;
     cond(ConditionType.Initialized, 'False', reason, message + howMany(same));
   }
@@ -140,13 +147,22 @@ export function deriveStatus(input: StatusInput): AppStatus {
       `${sidecarCount === 1 ? 'the sidecar is' : `all ${sidecarCount} sidecars are`} ready${several ? ` in all ${views.length} Pods` : ''}`,
     );
   else {
-    const s = sidecarBlocked.sidecars.find((h) => !h.ready)!;
+    // A required sidecar speaks first: an optional one is named only when nothing else is wrong.
+    const notReady = views.flatMap((v) => v.sidecars.filter((h) => !h.ready).map((h) => ({ v, h })));
+    const { v: blockedView, h: s } = notReady.find(({ h }) => !optional.has(h.name)) ?? notReady[0];
     const looping = isHelperFailing(s);
+    const isOptional = optional.has(s.name);
+    const gates = sidecarMode === 'Native' && spec.sidecars!.some((c) => c.name === s.name && c.waitUntilReady);
     cond(
       ConditionType.SidecarsReady,
       'False',
-      looping ? Reason.SidecarCrashLooping : Reason.SidecarsNotReady,
-      `${sidecarBlocked.sidecarsReady}/${sidecarCount} sidecars ready; ${describeHelper('sidecar', s)}` +
+      looping
+        ? isOptional
+          ? Reason.OptionalSidecarCrashLooping
+          : Reason.SidecarCrashLooping
+        : Reason.SidecarsNotReady,
+      `${blockedView.sidecarsReady}/${sidecarCount} sidecars ready; ${describeHelper(isOptional ? 'optional sidecar' : 'sidecar', s)}` +
+        (gates && !looping ? '; the containers after it wait until it is ready (waitUntilReady)' : '') +
         howMany((v) => v.sidecars.some((h) => h.name === s.name && !h.ready)),
     );
   }
@@ -159,7 +175,8 @@ export function deriveStatus(input: StatusInput): AppStatus {
     .map((v) => ({ v, s: v.steps[v.stepsDone] }))
     .filter(({ s }) => s && (s.state === 'Failed' || isStepCrashLooping(s)));
   const crashingStep = failingSteps.find(({ s }) => isStepCrashLooping(s)) ?? failingSteps[0];
-  const crashingSidecar = views.flatMap((v) => v.sidecars).find(isHelperFailing);
+  // An optional sidecar's failures are in SidecarsReady and its entry, never in Degraded.
+  const crashingSidecar = views.flatMap((v) => v.sidecars).find((h) => !optional.has(h.name) && isHelperFailing(h));
   const crashingApp = views.map((v) => v.app).find(isHelperFailing);
   if (input.failure) cond(ConditionType.Degraded, 'True', input.failure.reason, input.failure.message);
   else if (crashingStep) {
@@ -173,6 +190,13 @@ export function deriveStatus(input: StatusInput): AppStatus {
       'True',
       crashingApp.restartCount >= 1 ? Reason.AppCrashLooping : Reason.AppFailed,
       describeHelper('app', crashingApp),
+    );
+  else if (unsupportedWait >= 0)
+    cond(
+      ConditionType.Degraded,
+      'True',
+      Reason.SidecarWaitUnsupported,
+      `spec.sidecars[${unsupportedWait}].waitUntilReady: sidecarMode Auto chose Classic sidecars (the API server is older than Kubernetes 1.29), so the app starts without waiting for sidecar ${spec.sidecars![unsupportedWait].name} to be ready`,
     );
   else cond(ConditionType.Degraded, 'False', Reason.AsExpected, 'nothing is failing');
 
@@ -193,6 +217,18 @@ export function deriveStatus(input: StatusInput): AppStatus {
   // Progressing: True until the rollout is complete, False once it is, or when it made no
   // progress for progressDeadlineSeconds (as a Deployment's ProgressDeadlineExceeded).
   const leaving = input.pods.length - live.length + Math.max(0, views.length - wanted);
+  // Pods held back from Ready only by optional sidecars are as far as they will get without them:
+  // that is reported (SidecarsReady) but is no reason to call the rollout stuck.
+  const onlyOptionalMissing =
+    optional.size > 0 &&
+    oldLive === 0 &&
+    views.length === wanted &&
+    updatedReplicas === wanted &&
+    views.every(
+      (v) =>
+        v.ready ||
+        (v.stepsDone === stepCount && v.app.ready && v.sidecars.every((h) => h.ready || optional.has(h.name))),
+    );
   const blocker = oldLive
     ? { reason: Reason.RollingUpdate, message: `${updatedReplicas} of ${wanted} Pods have the current template` }
     : rolledOut || views.length > wanted
@@ -201,10 +237,12 @@ export function deriveStatus(input: StatusInput): AppStatus {
         ? { reason: Reason.CreatingPods, message: `${views.length} of ${wanted} Pods exist` }
         : {
             reason: Reason.StartingPods,
-            message: `${readyCurrent}/${wanted} Pods are ready${least ? `; the least advanced is ${least.printed.status}` : ''}`,
+            message: onlyOptionalMissing
+              ? `${readyCurrent}/${wanted} Pods are ready; the others wait only for optional sidecars, which never stall the rollout`
+              : `${readyCurrent}/${wanted} Pods are ready${least ? `; the least advanced is ${least.printed.status}` : ''}`,
           };
   const deadline = spec.progressDeadlineSeconds;
-  const stalled = !settled && wanted > 0 && deadlineExceeded(lastProgressTime, deadline, now);
+  const stalled = !settled && wanted > 0 && !onlyOptionalMissing && deadlineExceeded(lastProgressTime, deadline, now);
   const why = conditions.find((c) => c.type === ConditionType.Degraded && c.status === 'True')?.message;
   const stalledMessage = `no progress for ${deadline}s (progressDeadlineSeconds): ${why ?? blocker.message}`;
   if (settled || (wanted === 0 && views.length === 0))
@@ -318,6 +356,31 @@ function viewPod(pod: V1Pod, spec: AppSpec, mode: 'Native' | 'Classic', now: Dat
 function progress(v: PodView, spec: AppSpec): number {
   const total = (spec.initSteps?.length ?? 0) + (spec.sidecars?.length ?? 0) + 1;
   return v.stepsDone + v.sidecarsReady + (v.ready ? total : v.app.state === 'Running' ? 0.5 : 0);
+}
+
+/**
+ * describeStepGate: a step waiting behind a waitUntilReady sidecar started before the steps waits
+ * for that sidecar to be ready, and says so instead of a bare "waiting (PodInitializing)".
+ */
+function describeStepGate(
+  described: { reason: string; message: string },
+  v: PodView,
+  i: number,
+  spec: AppSpec,
+  mode: 'Native' | 'Classic',
+): { reason: string; message: string } {
+  const step = v.steps[i];
+  // Only a step not started for want of its turn: one waiting for another reason (its image, say) says that.
+  if (mode !== 'Native' || step.state !== 'Waiting' || (step.reason ?? 'PodInitializing') !== 'PodInitializing')
+    return described;
+  const gate = (spec.sidecars ?? []).find(
+    (c) => c.waitUntilReady && c.startBeforeInitSteps && !v.sidecars.find((h) => h.name === c.name)?.ready,
+  );
+  if (!gate) return described;
+  return {
+    reason: described.reason,
+    message: `step ${i + 1}/${v.steps.length} ${step.name} waits for sidecar ${gate.name} to be ready (waitUntilReady)`,
+  };
 }
 
 function podEntry(p: V1Pod, now: Date) {

@@ -1,10 +1,11 @@
 import type { V1Pod } from '@kubernetes/client-node';
-import { ANNOTATION_SIDECARS } from '../api/constants';
+import { ANNOTATION_OPTIONAL_SIDECARS, ANNOTATION_SIDECARS } from '../api/constants';
 import type { Metrics } from './metrics';
 
 /**
  * HelperMetrics turns Pod changes into per-helper metrics: each init step's run time once it
- * succeeds (measured once per Pod UID) and the sidecar restarts of each AppWithHelpers.
+ * succeeds (measured once per Pod UID) and the sidecar restarts of each AppWithHelpers (and,
+ * apart, those of its optional sidecars, which never make it Degraded).
  */
 export class HelperMetrics {
   /**
@@ -40,14 +41,22 @@ export class HelperMetrics {
       this.metrics.forgetApp(namespace, app);
       return;
     }
-    const sidecarNames = new Set(pod.metadata?.annotations?.[ANNOTATION_SIDECARS]?.split(',') ?? []);
-    const restarts = podsOfApp
-      .flatMap((p) =>
-        [...(p.status?.initContainerStatuses ?? []), ...(p.status?.containerStatuses ?? [])].filter((s) =>
-          sidecarNames.has(s.name),
-        ),
-      )
-      .reduce((n, s) => n + (s.restartCount ?? 0), 0);
-    this.metrics.sidecarRestarts.set({ namespace, appwithhelpers: app }, restarts);
+    const restartsOf = (annotation: string) => {
+      const names = new Set(pod.metadata?.annotations?.[annotation]?.split(',') ?? []);
+      return podsOfApp
+        .flatMap((p) =>
+          [...(p.status?.initContainerStatuses ?? []), ...(p.status?.containerStatuses ?? [])].filter((s) =>
+            names.has(s.name),
+          ),
+        )
+        .reduce((n, s) => n + (s.restartCount ?? 0), 0);
+    };
+    this.metrics.sidecarRestarts.set({ namespace, appwithhelpers: app }, restartsOf(ANNOTATION_SIDECARS));
+    // A series only for apps that have optional sidecars: most have none, and each series costs memory.
+    if (pod.metadata?.annotations?.[ANNOTATION_OPTIONAL_SIDECARS])
+      this.metrics.optionalSidecarRestarts.set(
+        { namespace, appwithhelpers: app },
+        restartsOf(ANNOTATION_OPTIONAL_SIDECARS),
+      );
   }
 }

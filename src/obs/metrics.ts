@@ -57,6 +57,13 @@ export class Metrics {
     labelNames: ['namespace', 'appwithhelpers'],
     registers: [this.registry],
   });
+  /** Only for AppWithHelpers with optional sidecars: their restarts, also counted in sidecarRestarts. */
+  readonly optionalSidecarRestarts = new Gauge({
+    name: 'appwithhelpers_optional_sidecar_restarts',
+    help: 'Restarts of the optional sidecars across the Pods of an AppWithHelpers (also in appwithhelpers_sidecar_restarts)',
+    labelNames: ['namespace', 'appwithhelpers'],
+    registers: [this.registry],
+  });
   readonly eventsDropped = new Counter({
     name: 'appwithhelpers_events_dropped_total',
     help: 'Events not sent because too many were already waiting for the client rate limit',
@@ -74,6 +81,7 @@ export class Metrics {
 
   forgetApp(namespace: string, name: string): void {
     this.sidecarRestarts.remove({ namespace, appwithhelpers: name });
+    this.optionalSidecarRestarts.remove({ namespace, appwithhelpers: name });
   }
 }
 

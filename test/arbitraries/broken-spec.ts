@@ -245,6 +245,57 @@ export const MISTAKES: Mistake[] = [
     },
   },
   {
+    name: 'waitUntilReady without a readinessProbe',
+    apply: (s, pick) => {
+      const [c, i] = aSidecar(s, pick);
+      delete c.readinessProbe;
+      c.waitUntilReady = true;
+      return {
+        spec: s,
+        expect: new RegExp(`^spec\\.sidecars\\[${i}\\]\\.waitUntilReady: waitUntilReady waits for the readinessProbe`),
+      };
+    },
+  },
+  {
+    name: 'waitUntilReady with Classic sidecars',
+    apply: (s, pick) => {
+      s.sidecarMode = 'Classic';
+      const [c, i] = aSidecar(s, pick);
+      c.readinessProbe = { tcpSocket: { port: 9901 } };
+      c.waitUntilReady = true;
+      return {
+        spec: s,
+        expect: new RegExp(`^spec\\.sidecars\\[${i}\\]\\.waitUntilReady: waitUntilReady needs native sidecars`),
+      };
+    },
+  },
+  {
+    name: 'waitUntilReady with a startupProbe of its own, or optional',
+    apply: (s, pick) => {
+      const [c, i] = aSidecar(s, pick);
+      c.readinessProbe = { tcpSocket: { port: 9901 } };
+      c.waitUntilReady = true;
+      if (pick % 2) c.startupProbe = { tcpSocket: { port: 9901 } };
+      else c.optional = true;
+      return {
+        spec: s,
+        expect: new RegExp(
+          pick % 2
+            ? `^spec\\.sidecars\\[${i}\\]\\.waitUntilReady: waitUntilReady makes the startupProbe`
+            : `^spec\\.sidecars\\[${i}\\]\\.optional: an optional sidecar cannot have waitUntilReady`,
+        ),
+      };
+    },
+  },
+  {
+    name: 'an optional init step',
+    apply: (s, pick) => {
+      const [c, i] = aStep(s, pick);
+      c.optional = true;
+      return { spec: s, expect: new RegExp(`^spec\\.initSteps\\[${i}\\]\\.optional: optional is for sidecars`) };
+    },
+  },
+  {
     name: 'a waitFor step with a command',
     apply: (s, pick) => {
       const [c, i] = aStep(s, pick);

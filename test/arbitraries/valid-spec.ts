@@ -217,7 +217,15 @@ const waitStepDraft = rec({ waitFor, image, env, resources, mounts: fc.array(mou
   'mounts',
 ]);
 const sidecarDraft = rec(
-  { ...containerFields, startBeforeInitSteps: fc.boolean(), readinessProbe: probe, startupProbe: probe, lifecycle },
+  {
+    ...containerFields,
+    startBeforeInitSteps: fc.boolean(),
+    waitUntilReady: fc.boolean(),
+    optional: fc.boolean(),
+    readinessProbe: probe,
+    startupProbe: probe,
+    lifecycle,
+  },
   ['image', 'mounts'],
 );
 
@@ -321,7 +329,8 @@ type SpecDraft = typeof specDraft extends fc.Arbitrary<infer T> ? T : never;
 /**
  * assembleSpec turns a draft into a spec valid by construction: names unique, mounts of volumes
  * that exist at paths unique in their container (sharedVolumes' paths included), no port two
- * long-running containers listen on, startBeforeInitSteps only where native sidecars may exist.
+ * long-running containers listen on, startBeforeInitSteps only where native sidecars may exist,
+ * waitUntilReady only on a native sidecar with a readinessProbe, no startupProbe and not optional.
  */
 function assembleSpec(d: SpecDraft): AppSpecInput {
   const volumeNames = d.volumeNames.slice(0, d.volumes.length);
@@ -375,6 +384,10 @@ function assembleSpec(d: SpecDraft): AppSpecInput {
           sidecars: d.sidecars.map((s, i) => {
             const c = container(s, helperNames[MAX_STEPS + i], true);
             if (classic && c.startBeforeInitSteps) delete c.startBeforeInitSteps;
+            // waitUntilReady: native sidecars with a readinessProbe, no startupProbe of their own, not optional.
+            if (c.waitUntilReady && (classic || !c.readinessProbe)) delete c.waitUntilReady;
+            if (c.waitUntilReady) delete c.startupProbe;
+            if (c.waitUntilReady && c.optional) delete c.optional;
             return c;
           }),
         }

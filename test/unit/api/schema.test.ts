@@ -114,6 +114,30 @@ describe('parseSpec', () => {
     ]);
   });
 
+  const ready = {
+    name: 'proxy',
+    image: 'envoy',
+    waitUntilReady: true,
+    readinessProbe: { httpGet: { path: '/ready', port: 9901 } },
+  };
+  const policies: Array<[string, unknown]> = [
+    ['waitUntilReady with a readinessProbe (Auto and Native)', { app, sidecars: [ready] }],
+    [
+      'waitUntilReady false with sidecarMode Classic',
+      { app, sidecarMode: 'Classic', sidecars: [{ ...ready, waitUntilReady: false }] },
+    ],
+    [
+      'an optional sidecar in any mode',
+      { app, sidecarMode: 'Classic', sidecars: [{ name: 'log', image: 'b', optional: true }] },
+    ],
+    ['optional: false on an init step', { app, initSteps: [{ name: 'migrate', image: 'm', optional: false }] }],
+  ];
+  for (const [name, spec] of policies)
+    it(`accepts ${name}`, () => {
+      const parsed = parseSpec(spec);
+      assert.ok(parsed.ok, parsed.ok ? '' : parsed.errors.join(' | '));
+    });
+
   const invalid: Array<[string, unknown, RegExp]> = [
     ['no app image', { app: { name: 'web' } }, /^spec\.app\.image: /],
     ['a negative replica count', { app, replicas: -1 }, /^spec\.replicas: Too small/],
@@ -292,6 +316,36 @@ describe('parseSpec', () => {
         ],
       },
       /^spec\.volumes\[1\]\.name: "d" is also spec\.volumes\[0\]/,
+    ],
+    [
+      'waitUntilReady without a readinessProbe',
+      { app, sidecars: [{ name: 'proxy', image: 'envoy', waitUntilReady: true }] },
+      /^spec\.sidecars\[0\]\.waitUntilReady: waitUntilReady waits for the readinessProbe to pass: give this sidecar a readinessProbe$/,
+    ],
+    [
+      'waitUntilReady with a startupProbe of its own',
+      { app, sidecars: [{ ...ready, startupProbe: { tcpSocket: { port: 9901 } } }] },
+      /^spec\.sidecars\[0\]\.waitUntilReady: waitUntilReady makes the startupProbe from the readinessProbe: remove the startupProbe/,
+    ],
+    [
+      'waitUntilReady with sidecarMode Classic',
+      { app, sidecarMode: 'Classic', sidecars: [ready] },
+      /^spec\.sidecars\[0\]\.waitUntilReady: waitUntilReady needs native sidecars: it is invalid with sidecarMode Classic$/,
+    ],
+    [
+      'an optional sidecar with waitUntilReady',
+      { app, sidecars: [{ ...ready, optional: true }] },
+      /^spec\.sidecars\[0\]\.optional: an optional sidecar cannot have waitUntilReady/,
+    ],
+    [
+      'an optional init step',
+      { app, initSteps: [{ name: 'migrate', image: 'm', optional: true }] },
+      /^spec\.initSteps\[0\]\.optional: optional is for sidecars: the app starts only after every init step succeeded/,
+    ],
+    [
+      'waitUntilReady "yes"',
+      { app, sidecars: [{ ...ready, waitUntilReady: 'yes' }] },
+      /^spec\.sidecars\[0\]\.waitUntilReady: Invalid input: expected boolean/,
     ],
     [
       'an image with whitespace around it',

@@ -252,4 +252,52 @@ describe('reconcile', () => {
     await reconcile('ns/shop', deps(bad.object(), pods, again, undefined, NOW, undefined, lastWritten));
     assert.deepEqual(again.calls, []);
   });
+
+  it('warns once when an optional sidecar starts failing, without a Degraded Warning, and not again while it loops', async () => {
+    const withOptional = anApp().withSidecar('log', { optional: true });
+    const crashing = (restarts: number) => {
+      const pod = aPod(withOptional).ready().build();
+      pod.status!.conditions = pod.status!.conditions!.map((c) => (c.type === 'Ready' ? { ...c, status: 'False' } : c));
+      pod.status!.initContainerStatuses![0] = {
+        ...pod.status!.initContainerStatuses![0],
+        ready: false,
+        restartCount: restarts,
+        lastState: { terminated: { exitCode: 1, reason: 'Error' } },
+        state: { waiting: { reason: 'CrashLoopBackOff' } },
+      };
+      return [pod];
+    };
+    const lastWritten = new LastWritten();
+    const first = new RecordingWriter();
+    await reconcile('ns/shop', deps(withOptional.object(), crashing(1), first, undefined, NOW, undefined, lastWritten));
+    assert.deepEqual(first.calls, ['event Warning OptionalSidecarCrashLooping', 'patch status']);
+    const again = new RecordingWriter();
+    await reconcile('ns/shop', deps(withOptional.object(), crashing(4), again, undefined, NOW, undefined, lastWritten));
+    assert.deepEqual(again.calls, ['patch status'], 'the restart count changed; no second Warning');
+  });
+
+  it('writes at once the status of an optional sidecar starting to fail: a held one would warn again next pass', async () => {
+    const withOptional = anApp().withSidecar('log', { optional: true });
+    const lastWritten = new LastWritten();
+    const heldSince = new Map<string, number>();
+    const starting = [aPod(withOptional).initDone(0).build()];
+    await reconcile(
+      'ns/shop',
+      deps(withOptional.object(), starting, new RecordingWriter(), undefined, NOW, heldSince, lastWritten),
+    );
+    const failing = aPod(withOptional).initDone(0).build();
+    failing.status!.initContainerStatuses![0] = {
+      ...failing.status!.initContainerStatuses![0],
+      restartCount: 1,
+      lastState: { terminated: { exitCode: 1, reason: 'Error' } },
+      state: { waiting: { reason: 'CrashLoopBackOff' } },
+    };
+    const soon = new Date(NOW.getTime() + 10);
+    const w = new RecordingWriter();
+    await reconcile('ns/shop', deps(withOptional.object(), [failing], w, undefined, soon, heldSince, lastWritten));
+    assert.deepEqual(w.calls, ['event Warning OptionalSidecarCrashLooping', 'patch status']);
+    const again = new RecordingWriter();
+    await reconcile('ns/shop', deps(withOptional.object(), [failing], again, undefined, soon, heldSince, lastWritten));
+    assert.deepEqual(again.calls, []);
+  });
 });

@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { podName, renderPodTemplate, resolveSidecarMode } from '../../../src/core/render';
+import { podName, renderPodTemplate, resolveSidecarMode, STARTUP_NEVER_GIVES_UP } from '../../../src/core/render';
 import { canonicalJson, specTemplateHash, templateHash } from '../../../src/core/template-hash';
 import { anApp, options } from '../../fixtures';
 
@@ -201,6 +201,118 @@ describe('renderPodTemplate', () => {
     );
     assert.deepEqual(a, b);
     assert.notEqual(a.hash, c.hash);
+  });
+});
+
+describe('renderPodTemplate: sidecar policies (waitUntilReady, optional)', () => {
+  const owner = { name: 'shop', namespace: 'ns', uid: 'uid-1' };
+  const readiness = {
+    httpGet: { path: '/ready', port: 9901 },
+    periodSeconds: 2,
+    successThreshold: 3,
+    failureThreshold: 5,
+  };
+  const proxy = (extra: Record<string, unknown> = {}) => ({
+    readinessProbe: readiness,
+    waitUntilReady: true,
+    ...extra,
+  });
+  const sidecarOf = (app: ReturnType<typeof anApp>, o = options) => {
+    const { pod } = renderPodTemplate(owner, app.parsed(), o);
+    const all: unknown[] = [...(pod.spec!.initContainers ?? []), ...pod.spec!.containers];
+    return (all as Array<Record<string, unknown>>).find((c) => c.name === 'proxy')!;
+  };
+  const derived = {
+    httpGet: { path: '/ready', port: 9901 },
+    periodSeconds: 2,
+    failureThreshold: STARTUP_NEVER_GIVES_UP,
+  };
+  const table: Array<[string, ReturnType<typeof anApp>, typeof options, unknown]> = [
+    [
+      'Native, waitUntilReady: the readiness check as a startupProbe that never gives up',
+      anApp().withSidecar('proxy', proxy()),
+      options,
+      derived,
+    ],
+    [
+      'startBeforeInitSteps too: the same probe',
+      anApp()
+        .withStep('migrate')
+        .withSidecar('proxy', proxy({ startBeforeInitSteps: true })),
+      options,
+      derived,
+    ],
+    [
+      'waitUntilReady false: no startupProbe',
+      anApp().withSidecar('proxy', proxy({ waitUntilReady: false })),
+      options,
+      undefined,
+    ],
+    [
+      'no waitUntilReady: no startupProbe',
+      anApp().withSidecar('proxy', { readinessProbe: readiness }),
+      options,
+      undefined,
+    ],
+    [
+      'Auto on a 1.28 server (Classic): nothing to gate with, no startupProbe (the status says so)',
+      anApp().withSidecar('proxy', proxy()),
+      { ...options, serverVersion: { major: 1, minor: 28 } },
+      undefined,
+    ],
+  ];
+  for (const [name, app, o, startupProbe] of table)
+    it(name, () => {
+      const c = sidecarOf(app, o);
+      assert.deepEqual(c.startupProbe, startupProbe);
+      assert.deepEqual(c.readinessProbe, readiness, 'the readinessProbe stays as written');
+      assert.ok(!('waitUntilReady' in c) && !('optional' in c), 'policy fields are ours, not Container fields');
+    });
+
+  it('keeps initialDelaySeconds and timeoutSeconds, drops successThreshold (a startup probe takes only 1)', () => {
+    const c = sidecarOf(
+      anApp().withSidecar(
+        'proxy',
+        proxy({
+          readinessProbe: {
+            exec: { command: ['cat', '/ready'] },
+            initialDelaySeconds: 5,
+            timeoutSeconds: 3,
+            successThreshold: 2,
+          },
+        }),
+      ),
+    );
+    assert.deepEqual(c.startupProbe, {
+      exec: { command: ['cat', '/ready'] },
+      initialDelaySeconds: 5,
+      timeoutSeconds: 3,
+      failureThreshold: STARTUP_NEVER_GIVES_UP,
+    });
+  });
+
+  it('renders an optional sidecar as any other, in both modes; optional: false on a step is dropped', () => {
+    for (const sidecarMode of ['Native', 'Classic'] as const) {
+      const plain = sidecarOf(anApp().withSidecar('proxy').with({ sidecarMode }));
+      assert.deepEqual(sidecarOf(anApp().withSidecar('proxy', { optional: true }).with({ sidecarMode })), plain);
+    }
+    const { pod } = renderPodTemplate(owner, anApp().withStep('migrate', { optional: false }).parsed(), options);
+    assert.ok(!('optional' in pod.spec!.initContainers![0]));
+  });
+
+  it('leaves an object written before these fields existed as it was: the same Pod and hash as before them', () => {
+    // The hash and Pod spec that the operator rendered for this spec before waitUntilReady and optional existed.
+    const written = {
+      app: { name: 'web', image: 'nginx:1.25.3' },
+      sidecars: [{ name: 'proxy', image: 'envoy:1', readinessProbe: { httpGet: { path: '/ready', port: 9901 } } }],
+    };
+    const parsed = anApp().with(written);
+    const { pod, hash } = renderPodTemplate(owner, parsed.parsed(), options, written);
+    assert.equal(hash, '40678fb653');
+    assert.equal(
+      JSON.stringify(pod.spec),
+      '{"initContainers":[{"name":"proxy","image":"envoy:1","readinessProbe":{"httpGet":{"path":"/ready","port":9901}},"restartPolicy":"Always"}],"containers":[{"name":"web","image":"nginx:1.25.3"}]}',
+    );
   });
 });
 

@@ -434,6 +434,158 @@ describe('deriveStatus', () => {
   });
 });
 
+describe('deriveStatus: sidecar policies (waitUntilReady, optional)', () => {
+  const minutes = (m: number) => new Date(NOW.getTime() + m * 60_000);
+  /** The Pod of `app` with every container ready except `sidecar`, crash-looping (exit 137) or running not ready. */
+  const podWith = (
+    app: AppBuilder,
+    sidecar: string,
+    how: 'crashing' | 'unready',
+    mode: 'Native' | 'Classic' = 'Native',
+  ) => {
+    const pod = aPod(app).ready().build();
+    pod.status!.conditions = pod.status!.conditions!.map((c) =>
+      c.type === 'Initialized' ? c : { ...c, status: 'False' },
+    );
+    const list = mode === 'Native' ? pod.status!.initContainerStatuses! : pod.status!.containerStatuses!;
+    const i = list.findIndex((c) => c.name === sidecar);
+    list[i] =
+      how === 'crashing'
+        ? {
+            ...list[i],
+            ready: false,
+            restartCount: 2,
+            lastState: { terminated: { exitCode: 137, reason: 'OOMKilled' } },
+            state: { waiting: { reason: 'CrashLoopBackOff' } },
+          }
+        : { ...list[i], ready: false };
+    return pod;
+  };
+  const line = (s: AppStatus, ...types: string[]) =>
+    types.map((t) => `${t}=${cond(s, t).status}/${cond(s, t).reason}: ${cond(s, t).message}`);
+  const optionalLog = anApp().withSidecar('log', { optional: true }).with({ progressDeadlineSeconds: 60 });
+  const requiredLog = anApp().withSidecar('log').with({ progressDeadlineSeconds: 60 });
+
+  const table: Array<[string, AppBuilder, V1Pod[], 'Native' | 'Classic', string[]]> = [
+    [
+      'an optional sidecar crash-looping: reported in SidecarsReady, not Degraded; Ready follows the Pod',
+      optionalLog,
+      [podWith(optionalLog, 'log', 'crashing')],
+      'Native',
+      [
+        'Degraded=False/AsExpected: nothing is failing',
+        'SidecarsReady=False/OptionalSidecarCrashLooping: 0/1 sidecars ready; optional sidecar log keeps failing (exit code 137)',
+        'Ready=False/PodsNotReady: 0/1 Pods are ready; the least advanced is Running',
+      ],
+    ],
+    [
+      'the same in Classic mode',
+      anApp().withSidecar('log', { optional: true }).with({ sidecarMode: 'Classic' }),
+      [
+        podWith(
+          anApp().withSidecar('log', { optional: true }).with({ sidecarMode: 'Classic' }),
+          'log',
+          'crashing',
+          'Classic',
+        ),
+      ],
+      'Classic',
+      [
+        'Degraded=False/AsExpected: nothing is failing',
+        'SidecarsReady=False/OptionalSidecarCrashLooping: 0/1 sidecars ready; optional sidecar log keeps failing (exit code 137)',
+        'Ready=False/PodsNotReady: 0/1 Pods are ready; the least advanced is CrashLoopBackOff',
+      ],
+    ],
+    [
+      'a required sidecar crash-looping, for comparison',
+      requiredLog,
+      [podWith(requiredLog, 'log', 'crashing')],
+      'Native',
+      [
+        'Degraded=True/SidecarCrashLooping: sidecar log keeps failing (exit code 137)',
+        'SidecarsReady=False/SidecarCrashLooping: 0/1 sidecars ready; sidecar log keeps failing (exit code 137)',
+        'Ready=False/PodsNotReady: 0/1 Pods are ready; the least advanced is Running',
+      ],
+    ],
+  ];
+  for (const [name, app, pods, sidecarMode, want] of table)
+    it(name, () => {
+      assert.deepEqual(line(status(app, pods, { sidecarMode }), 'Degraded', 'SidecarsReady', 'Ready'), want);
+    });
+
+  it('names a failing required sidecar before a failing optional one', () => {
+    const both = anApp().withSidecar('log', { optional: true }).withSidecar('proxy');
+    const pod = podWith(both, 'log', 'crashing');
+    pod.status!.initContainerStatuses![1] = podWith(both, 'proxy', 'crashing').status!.initContainerStatuses![1];
+    assert.deepEqual(line(status(both, [pod]), 'Degraded', 'SidecarsReady'), [
+      'Degraded=True/SidecarCrashLooping: sidecar proxy keeps failing (exit code 137)',
+      'SidecarsReady=False/SidecarCrashLooping: 0/2 sidecars ready; sidecar proxy keeps failing (exit code 137)',
+    ]);
+  });
+
+  it('never stalls on an optional sidecar, crashing or never ready; a required one stalls', () => {
+    const after = (app: AppBuilder, pod: V1Pod) => {
+      const first = status(app, [pod]);
+      return status(app, [pod], { previous: first, now: minutes(5) });
+    };
+    for (const how of ['crashing', 'unready'] as const) {
+      const s = after(optionalLog, podWith(optionalLog, 'log', how));
+      assert.deepEqual(line(s, 'Stalled', 'Progressing'), [
+        'Stalled=False/AsExpected: the rollout is not stuck',
+        'Progressing=True/StartingPods: 0/1 Pods are ready; the others wait only for optional sidecars, which never stall the rollout',
+      ]);
+      assert.equal(s.phase, 'Pending', 'phase follows the Pods: none is ready');
+    }
+    const required = after(requiredLog, podWith(requiredLog, 'log', 'unready'));
+    assert.equal(
+      line(required, 'Stalled')[0],
+      'Stalled=True/ProgressDeadlineExceeded: no progress for 60s (progressDeadlineSeconds): 0/1 Pods are ready; the least advanced is Running',
+    );
+  });
+
+  it('stalls when an optional sidecar is not all that is missing: the app itself not ready', () => {
+    const pod = podWith(optionalLog, 'log', 'crashing');
+    pod.status!.containerStatuses![0] = { ...pod.status!.containerStatuses![0], ready: false };
+    const s = status(optionalLog, [pod], { previous: status(optionalLog, [pod]), now: minutes(5) });
+    assert.equal(cond(s, 'Stalled').status, 'True');
+    assert.equal(cond(s, 'Degraded').status, 'False');
+  });
+
+  it('still stalls a rolling update whose new Pod an optional sidecar keeps from Ready: the old Pod serves meanwhile', () => {
+    const oldPod = aPod(anApp().withSidecar('log', { optional: true }).with({ progressDeadlineSeconds: 60 }))
+      .ready()
+      .withHash('0ld0000000')
+      .build();
+    const pods = [podWith(optionalLog, 'log', 'crashing'), oldPod];
+    const s = status(optionalLog, pods, { previous: status(optionalLog, pods), now: minutes(5) });
+    assert.deepEqual(line(s, 'Degraded', 'Stalled'), [
+      'Degraded=False/AsExpected: nothing is failing',
+      'Stalled=True/ProgressDeadlineExceeded: no progress for 60s (progressDeadlineSeconds): 1 of 1 Pods have the current template',
+    ]);
+  });
+
+  const gate = { waitUntilReady: true, readinessProbe: { httpGet: { path: '/ready', port: 9901 } } };
+  it('says what a step waits for behind a waitUntilReady sidecar', () => {
+    const app = anApp()
+      .withStep('migrate')
+      .withSidecar('proxy', { ...gate, startBeforeInitSteps: true });
+    const pod = aPod(app).initDone(0).build(); // proxy running, not ready; migrate waiting
+    assert.deepEqual(line(status(app, [pod]), 'Initialized', 'SidecarsReady'), [
+      'Initialized=False/InitStepWaiting: step 1/1 migrate waits for sidecar proxy to be ready (waitUntilReady)',
+      'SidecarsReady=False/SidecarsNotReady: 0/1 sidecars ready; sidecar proxy is running but not ready; the containers after it wait until it is ready (waitUntilReady)',
+    ]);
+  });
+
+  it('reports waitUntilReady that Auto could not honour (Classic on a server older than 1.29) as Degraded', () => {
+    const app = anApp().withSidecar('log').withSidecar('proxy', gate);
+    const s = status(app, [], { sidecarMode: 'Classic' });
+    assert.deepEqual(line(s, 'Degraded'), [
+      'Degraded=True/SidecarWaitUnsupported: spec.sidecars[1].waitUntilReady: sidecarMode Auto chose Classic sidecars (the API server is older than Kubernetes 1.29), so the app starts without waiting for sidecar proxy to be ready',
+    ]);
+    assert.equal(cond(status(app, []), 'Degraded').status, 'False', 'Native: nothing to say');
+  });
+});
+
 describe('slimPod', () => {
   const app = anApp()
     .withStep('config-initializer')

@@ -6,6 +6,7 @@
 import { strict as assert } from 'node:assert';
 import type { V1Pod } from '@kubernetes/client-node';
 import {
+  ANNOTATION_OPTIONAL_SIDECARS,
   ANNOTATION_SIDECARS,
   ANNOTATION_SLOT,
   LABEL_APP,
@@ -20,6 +21,7 @@ import {
   renderPod,
   renderPodTemplate,
   resolveSidecarMode,
+  STARTUP_NEVER_GIVES_UP,
   type RenderOptions,
 } from '../../../src/core/render';
 import { deriveStatus } from '../../../src/core/status';
@@ -129,7 +131,19 @@ export function checkChain(appName: string, spec: AppSpec, render: RenderOptions
   }
   for (const s of sidecars) {
     const c = byName.get(s.name)!;
-    assert.ok(!('startBeforeInitSteps' in c), `sidecar ${s.name}: startBeforeInitSteps is ours, not a Container field`);
+    for (const ours of ['startBeforeInitSteps', 'waitUntilReady', 'optional'])
+      assert.ok(!(ours in c), `sidecar ${s.name}: ${ours} is ours, not a Container field`);
+    // waitUntilReady: the readiness check as a startupProbe that never gives up, in Native mode only.
+    const {
+      successThreshold: _s,
+      failureThreshold: _f,
+      ...check
+    } = (s.readinessProbe ?? {}) as Record<string, unknown>;
+    assert.deepEqual(
+      (c as { startupProbe?: unknown }).startupProbe,
+      s.waitUntilReady && mode === 'Native' ? { ...check, failureThreshold: STARTUP_NEVER_GIVES_UP } : s.startupProbe,
+      `sidecar ${s.name}: startupProbe`,
+    );
     assert.equal(c.restartPolicy, mode === 'Native' ? 'Always' : undefined);
     assert.deepEqual(
       [c.image, c.resources, c.securityContext],
@@ -162,6 +176,14 @@ export function checkChain(appName: string, spec: AppSpec, render: RenderOptions
     template.metadata!.annotations?.[ANNOTATION_SIDECARS],
     sidecars.length ? sidecars.map(n).join(',') : spec.podTemplate?.metadata?.annotations?.[ANNOTATION_SIDECARS],
   );
+  if (sidecars.some((s) => s.optional))
+    assert.equal(
+      template.metadata!.annotations?.[ANNOTATION_OPTIONAL_SIDECARS],
+      sidecars
+        .filter((s) => s.optional)
+        .map(n)
+        .join(','),
+    );
   assert.deepEqual(
     template.metadata!.ownerReferences!.map((r) => [r.uid, r.controller]),
     [['uid-1', true]],
@@ -196,7 +218,12 @@ export function checkChain(appName: string, spec: AppSpec, render: RenderOptions
   assert.deepEqual(
     [status.phase, status.podStatus, status.ready, status.initProgress, status.sidecarsReady],
     [
-      spec.replicas ? 'Pending' : 'Running',
+      // waitUntilReady that sidecarMode Auto cannot honour (Classic: an old or unknown server) needs a person.
+      mode === 'Classic' && spec.sidecarMode === 'Auto' && sidecars.some((s) => s.waitUntilReady)
+        ? 'Degraded'
+        : spec.replicas
+          ? 'Pending'
+          : 'Running',
       spec.replicas ? 'Pending' : 'ScaledToZero',
       `0/${spec.replicas}`,
       `0/${steps.length}`,

@@ -158,6 +158,10 @@ describe('fuzz: status', () => {
             `phase ${status.phase} with Degraded True`,
           );
         if (status.phase === 'Degraded') assert.ok(degraded);
+        // An optional sidecar is named in SidecarsReady, never as the reason the app is Degraded or Stalled.
+        for (const o of (spec.sidecars ?? []).filter((c) => c.optional))
+          for (const type of ['Degraded', 'Stalled'])
+            assert.doesNotMatch(cond(status, type).message, new RegExp(`\\bsidecar ${o.name} (keeps|exited|is)`), type);
         if (status.phase === 'Running') assert.ok(spec.replicas === 0 || status.readyReplicas! >= spec.replicas);
         if (cond(status, 'Ready').status === 'True') {
           assert.ok(
