@@ -15,6 +15,11 @@ export const LABEL_TEMPLATE_HASH = 'helpers.dev/template-hash';
 export const ANNOTATION_SLOT = 'helpers.dev/slot';
 /** The sidecars' container names, so a Pod alone says which of its containers are sidecars. */
 export const ANNOTATION_SIDECARS = 'helpers.dev/sidecars';
+/**
+ * Failed attempts so far, per init step, of the Pods before this one in its slot with the same
+ * template ("migrate=2,seed=1"): the retry budget is read from the Pods, not remembered elsewhere.
+ */
+export const ANNOTATION_STEP_FAILURES = 'helpers.dev/step-failures';
 
 export const DEFAULT_APP_NAME = 'app';
 export const DEFAULT_HELPER_IMAGE = 'busybox:1.36';
@@ -45,6 +50,8 @@ export const Reason = {
   InitStepRunning: 'InitStepRunning',
   InitStepFailed: 'InitStepFailed',
   InitStepCrashLooping: 'InitStepCrashLooping',
+  StepTimedOut: 'StepTimedOut',
+  InitStepRetriesExhausted: 'InitStepRetriesExhausted',
   NoInitSteps: 'NoInitSteps',
   SidecarsStarted: 'SidecarsStarted',
   SidecarsNotReady: 'SidecarsNotReady',

@@ -104,6 +104,7 @@ const deleteWhy = {
   PodSucceeded: 'it finished; a new one replaces it',
   Stale: 'its template is out of date',
   Surplus: 'fewer replicas are wanted',
+  StepTimedOut: 'an init step ran past its timeoutSeconds; a new one replaces it',
 };
 const createWhy = { Replacement: 'replaces a finished Pod', Surge: 'rolling update to the new template', Missing: '' };
 
