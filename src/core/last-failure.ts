@@ -96,7 +96,7 @@ function timedOutFailure(
   const started = cs?.state?.running?.startedAt;
   if (timeoutSeconds === undefined || !started) return undefined;
   const at = new Date(started).getTime() + timeoutSeconds * 1000;
-  if (at > now.getTime()) return undefined;
+  if (!(at <= now.getTime())) return undefined; // not yet, or a start time that is not a time
   return {
     reason: Reason.StepTimedOut,
     message: `still running after ${timeoutSeconds}s, its timeoutSeconds`,

@@ -20,6 +20,7 @@ import {
   isPodReady,
   isTerminating,
   restartsOf,
+  slotOf,
   templateHashOf,
   toIso,
 } from './pod-facts';
@@ -334,7 +335,10 @@ function viewPod(
   stepFailed: Map<string, LastFailure | undefined>,
   sidecarFailed: Map<string, LastFailure | undefined>,
 ): PodView {
-  const end = templateHashOf(pod) === hash ? attemptEnd(pod, spec, now) : undefined;
+  // As the planner sees it: only a Pod of the current template in a wanted slot has attempts that count.
+  const slot = slotOf(pod);
+  const end =
+    templateHashOf(pod) === hash && slot >= 0 && slot < spec.replicas ? attemptEnd(pod, spec, now) : undefined;
   const steps = (spec.initSteps ?? []).map((s, i) => {
     const entry = stepStatus(s.name, containerStatus(pod, s.name, true));
     const timedOut = end?.kind === 'TimedOut' && end.index === i;
