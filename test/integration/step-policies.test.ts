@@ -6,6 +6,7 @@
 import { strict as assert } from 'node:assert';
 import { sleep } from '../cluster/control-plane';
 import { testCluster } from './cluster-hooks';
+import { argoHealthOf, kstatusOf } from './health-checks';
 import { createNamespace } from './kube-helpers';
 import { eventually, installCrd, startOperator, type RunningOperator } from './operator-harness';
 
@@ -72,7 +73,9 @@ const eventsOf = async (name: string) =>
     ) as { items: Array<{ type: string; reason: string; message: string }> }
   ).items;
 
-/** pollPods records every Pod name seen until stop() is called: how many attempts were made. */
+const pollers: Array<() => Promise<unknown>> = [];
+
+/** pollPods records every Pod name seen until stop() is called (or the test ends): how many attempts were made. */
 function pollPods(name: string) {
   const seen = new Set<string>();
   let running = true;
@@ -82,14 +85,13 @@ function pollPods(name: string) {
       await sleep(100);
     }
   })();
-  return {
-    seen,
-    stop: async () => {
-      running = false;
-      await done;
-      return seen;
-    },
+  const stop = async () => {
+    running = false;
+    await done;
+    return seen;
   };
+  pollers.push(stop);
+  return { seen, stop };
 }
 
 describe('init step policies: timeoutSeconds, retries, lastFailure (issue 13)', () => {
@@ -100,6 +102,9 @@ describe('init step policies: timeoutSeconds, retries, lastFailure (issue 13)', 
     await installCrd(cluster);
     await createNamespace(cluster, ns);
     op = await startOperator(cluster, ns);
+  });
+  afterEach(async () => {
+    await Promise.all(pollers.splice(0).map((stop) => stop()));
   });
   after(async () => op?.stop());
 
@@ -161,6 +166,11 @@ spec:
     assert.equal(seen.size, 2, `two attempts (1 + retries 1), each a Pod: ${[...seen].join(', ')}`);
     const warnings = (await eventsOf('budget')).filter((e) => e.type === 'Warning').map((e) => e.reason);
     assert.ok(warnings.includes('InitStepRetriesExhausted'), warnings.join(', '));
+    // Other tools: kstatus (Helm 4 --wait, Flux) Failed at once, not after progressDeadlineSeconds; Argo CD Degraded.
+    const json = await testCluster().kubectl(['get', 'awh', '-n', ns, 'budget', '-o', 'json']);
+    const [kstatus] = await kstatusOf(testCluster(), json);
+    assert.deepEqual([kstatus.fluxcd.status, kstatus.sigs.status], ['Failed', 'Failed'], JSON.stringify(kstatus));
+    assert.equal((await argoHealthOf(testCluster(), json)).status, 'Degraded');
 
     // kubectl rollout restart's way: a new template, attempts counted afresh.
     const again = pollPods('budget');
