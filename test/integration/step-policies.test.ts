@@ -73,26 +73,13 @@ const eventsOf = async (name: string) =>
     ) as { items: Array<{ type: string; reason: string; message: string }> }
   ).items;
 
-const pollers: Array<() => Promise<unknown>> = [];
-
-/** pollPods records every Pod name seen until stop() is called (or the test ends): how many attempts were made. */
-function pollPods(name: string) {
-  const seen = new Set<string>();
-  let running = true;
-  const done = (async () => {
-    while (running) {
-      for (const p of await podsOf(name).catch(() => [])) seen.add(p.metadata.name);
-      await sleep(100);
-    }
-  })();
-  const stop = async () => {
-    running = false;
-    await done;
-    return seen;
-  };
-  pollers.push(stop);
-  return { seen, stop };
-}
+/** createdPods: the Pods the operator made for an AppWithHelpers, from its Events: how many attempts were made. */
+const createdPods = async (name: string) =>
+  new Set(
+    (await eventsOf(name))
+      .filter((e) => e.reason === 'PodCreated' || e.reason === 'PodReplaced')
+      .map((e) => /^created Pod (\S+)/.exec(e.message)?.[1] ?? e.message),
+  );
 
 describe('init step policies: timeoutSeconds, retries, lastFailure (issue 13)', () => {
   let op: RunningOperator;
@@ -102,9 +89,6 @@ describe('init step policies: timeoutSeconds, retries, lastFailure (issue 13)', 
     await installCrd(cluster);
     await createNamespace(cluster, ns);
     op = await startOperator(cluster, ns);
-  });
-  afterEach(async () => {
-    await Promise.all(pollers.splice(0).map((stop) => stop()));
   });
   after(async () => op?.stop());
 
@@ -126,7 +110,6 @@ spec:
     - {name: migrate, image: migrate:1, retries: 1}
   app: {image: nginx}
 `;
-    const attempts = pollPods('budget');
     await apply(spec());
     await eventually(
       'Stalled with InitStepRetriesExhausted',
@@ -162,7 +145,7 @@ spec:
       [kept.metadata.name],
       'the kept Pod was replaced or another Pod made',
     );
-    const seen = await attempts.stop();
+    const seen = await createdPods('budget');
     assert.equal(seen.size, 2, `two attempts (1 + retries 1), each a Pod: ${[...seen].join(', ')}`);
     const warnings = (await eventsOf('budget')).filter((e) => e.type === 'Warning').map((e) => e.reason);
     assert.ok(warnings.includes('InitStepRetriesExhausted'), warnings.join(', '));
@@ -173,7 +156,6 @@ spec:
     assert.equal((await argoHealthOf(testCluster(), json)).status, 'Degraded');
 
     // kubectl rollout restart's way: a new template, attempts counted afresh.
-    const again = pollPods('budget');
     await apply(spec('2026-12-01T13:00:00Z'));
     await eventually(
       'the new template made Pods and used up its own retries',
@@ -189,13 +171,13 @@ spec:
       },
       90_000,
     );
-    const fresh = [...(await again.stop())].filter((n) => n !== kept.metadata.name);
-    assert.equal(fresh.length, 2, `two fresh attempts: ${fresh.join(', ')}`);
+    const fresh = async () => [...(await createdPods('budget'))].filter((n) => !seen.has(n));
+    await eventually('the Events of the fresh attempts', async () => (await fresh()).length >= 2);
+    assert.deepEqual((await fresh()).length, 2, `two fresh attempts: ${(await fresh()).join(', ')}`);
   });
 
   it('timeoutSeconds: a step running longer is ended by replacing its Pod, says StepTimedOut, and counts as an attempt', async function () {
     this.timeout(180_000);
-    const attempts = pollPods('slow');
     await apply(`
 apiVersion: helpers.dev/v1alpha1
 kind: AppWithHelpers
@@ -219,7 +201,7 @@ spec:
       if (Date.now() > end) throw new Error(`not exhausted in 90 s; Degraded: ${degraded.join(' → ')}`);
       await sleep(100);
     }
-    const seen = await attempts.stop();
+    const seen = await createdPods('slow');
     const problems = degraded.filter((r) => r !== '(none)' && r !== 'AsExpected');
     assert.deepEqual(problems, ['StepTimedOut', 'InitStepRetriesExhausted'], `Degraded: ${degraded.join(' → ')}`);
     assert.equal(seen.size, 2, `two attempts: ${[...seen].join(', ')}`);
@@ -274,7 +256,7 @@ spec:
     const failedPod = (await getAwh('memory')).status!.initSteps![0].lastFailure!.pod;
     // The fix rolls a new Pod (Recreate: the failing one goes first); its step runs for a while.
     await apply(
-      spec('kwok.helpers.dev/slow: migrate, kwok.helpers.dev/slow-for: 4s, kwok.helpers.dev/step-delay: 200ms'),
+      spec('kwok.helpers.dev/slow: migrate, kwok.helpers.dev/slow-for: 8s, kwok.helpers.dev/step-delay: 200ms'),
     );
     let sawRunningWithMemory = false;
     let describe = '';
@@ -311,27 +293,64 @@ spec:
     );
   });
 
-  it('lastFailure of a sidecar: its exit code and Pod, one entry however often it fails', async function () {
-    this.timeout(120_000);
-    await apply(`
+  it('lastFailure of a sidecar: its exit code and Pod, kept while a rollout replaces its Pod, gone once it is ready', async function () {
+    this.timeout(180_000);
+    const spec = (annotations: string) => `
 apiVersion: helpers.dev/v1alpha1
 kind: AppWithHelpers
 metadata: {name: sidecar-memory}
 spec:
+  updateStrategy: {type: Recreate}
   podTemplate:
     metadata:
-      annotations: {kwok.helpers.dev/fail: log, kwok.helpers.dev/exit-code: "137", kwok.helpers.dev/step-delay: 100ms}
+      annotations: {${annotations}}
+  initSteps:
+    - {name: migrate, image: migrate:1}
   sidecars:
     - {name: log, image: busybox, command: [sh, -c, 'sleep 1d']}
   app: {image: nginx}
-`);
+`;
+    await apply(
+      spec('kwok.helpers.dev/fail: log, kwok.helpers.dev/exit-code: "137", kwok.helpers.dev/step-delay: 100ms'),
+    );
+    let failedPod = '';
     await eventually(
-      'the sidecar failed more than once, one lastFailure',
+      'the sidecar failed and restarted, one lastFailure',
       async () => {
         const awh = await getAwh('sidecar-memory');
         const s = awh.status?.sidecars?.[0];
         const pods = await podsOf('sidecar-memory');
-        return s?.lastFailure?.exitCode === 137 && s.lastFailure.pod === pods[0]?.metadata.name && !s.ready;
+        failedPod = pods[0]?.metadata.name ?? '';
+        return s?.lastFailure?.exitCode === 137 && s.lastFailure.pod === failedPod && !s.ready;
+      },
+      60_000,
+    );
+    // The fix rolls a new Pod whose step runs a while: the sidecar has not started there yet.
+    await apply(
+      spec('kwok.helpers.dev/slow: migrate, kwok.helpers.dev/slow-for: 8s, kwok.helpers.dev/step-delay: 100ms'),
+    );
+    await eventually(
+      'the new Pod at its step, the old one gone, the sidecar failure remembered',
+      async () => {
+        const awh = await getAwh('sidecar-memory');
+        const pods = await podsOf('sidecar-memory');
+        const f = awh.status?.sidecars?.[0].lastFailure;
+        return (
+          awh.status?.observedGeneration === awh.metadata.generation &&
+          pods.length === 1 &&
+          pods[0].metadata.name !== failedPod &&
+          awh.status?.initSteps?.[0].state === 'Running' &&
+          f?.exitCode === 137 &&
+          f.pod === failedPod
+        );
+      },
+      60_000,
+    );
+    await eventually(
+      'Ready, and the sidecar failure forgotten',
+      async () => {
+        const awh = await getAwh('sidecar-memory');
+        return conditionOf(awh, 'Ready')?.status === 'True' && awh.status?.sidecars?.[0].lastFailure === undefined;
       },
       60_000,
     );
