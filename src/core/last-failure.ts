@@ -31,13 +31,15 @@ export function stepFailures(input: FailureInput): Map<string, LastFailure | und
       if (succeeded(cs)) return [];
       const timedOut = timedOutFailure(pod, cs, step.timeoutSeconds, input.now);
       const failed = failureOf(pod, cs?.state?.terminated) ?? failureOf(pod, cs?.lastState?.terminated);
-      return [failed, timedOut].filter((f): f is LastFailure => !!f);
+      return [failed, timedOut]
+        .filter((f): f is LastFailure => !!f)
+        .map((failure) => ({ failure, hash: templateHashOf(pod) }));
     });
     const done = input.pods.some(
       (pod) => templateHashOf(pod) === input.hash && succeeded(containerStatus(pod, step.name, true)),
     );
     const before = input.previous?.initSteps?.find((s) => s.name === step.name)?.lastFailure;
-    out.set(step.name, newest(seen) ?? (done ? undefined : before));
+    out.set(step.name, remembered(seen, done, before, input.hash));
   }
   return out;
 }
@@ -53,11 +55,11 @@ export function sidecarFailures(input: FailureInput): Map<string, LastFailure | 
       const cs = status(pod);
       if (cs?.ready) return [];
       const failed = failureOf(pod, cs?.state?.terminated) ?? failureOf(pod, cs?.lastState?.terminated);
-      return failed ? [failed] : [];
+      return failed ? [{ failure: failed, hash: templateHashOf(pod) }] : [];
     });
     const done = input.pods.some((pod) => templateHashOf(pod) === input.hash && !!status(pod)?.ready);
     const before = input.previous?.sidecars?.find((s) => s.name === sidecar.name)?.lastFailure;
-    out.set(sidecar.name, newest(seen) ?? (done ? undefined : before));
+    out.set(sidecar.name, remembered(seen, done, before, input.hash));
   }
   return out;
 }
@@ -103,6 +105,20 @@ function timedOutFailure(
     time: toIso(new Date(at)),
     pod: pod.metadata?.name ?? '',
   };
+}
+
+/**
+ * remembered: the newest failure seen, else the one written before; a success with the current
+ * template forgets it, and from then on failures of older Pods still on their way out do not count.
+ */
+function remembered(
+  seen: Array<{ failure: LastFailure; hash?: string }>,
+  done: boolean,
+  before: LastFailure | undefined,
+  hash: string | undefined,
+): LastFailure | undefined {
+  const counted = done ? seen.filter((s) => s.hash === hash) : seen;
+  return newest(counted.map((s) => s.failure)) ?? (done ? undefined : before);
 }
 
 function newest(failures: LastFailure[]): LastFailure | undefined {

@@ -379,7 +379,7 @@ function viewPod(
   };
 }
 
-/** The step and sidecar reasons that make the AppWithHelpers Degraded, the one that speaks for all first. */
+/** The step reasons that make the AppWithHelpers Degraded, the one that speaks for all first. */
 const FAILING_STEP: string[] = [
   Reason.InitStepRetriesExhausted,
   Reason.InitStepCrashLooping,

@@ -585,6 +585,17 @@ describe('slimPod', () => {
       const done = status(a, [aPod(a).ready().build()], { previous });
       assert.equal(done.initSteps![0].lastFailure, undefined);
       assert.equal(done.sidecars![0].lastFailure, undefined);
+      const oldStillFailing = aPod(a, 1).crashLooping('migrate', 5, 3, 'old').withHash('0123456789').build();
+      const doneBesideOld = status(a, [aPod(a).ready().build(), oldStillFailing], { previous });
+      assert.equal(
+        doneBesideOld.initSteps![0].lastFailure,
+        undefined,
+        'an old Pod on its way out does not bring it back',
+      );
+      const failingBesideDone = status(a, [aPod(a).ready().build(), aPod(a, 1).crashLooping('migrate', 5, 3).build()], {
+        previous,
+      });
+      assert.equal(failingBesideDone.initSteps![0].lastFailure?.exitCode, 5, 'another current Pod failing does');
     });
 
     it('a sidecar entry keeps its last failure while it restarts, the newest of all Pods', () => {
