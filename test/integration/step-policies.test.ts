@@ -4,9 +4,12 @@
  * failure (lastFailure), as `kubectl get`, `kubectl describe` and Events show them.
  */
 import { strict as assert } from 'node:assert';
+import { writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { stringify } from 'yaml';
 import { sleep } from '../cluster/control-plane';
 import { testCluster } from './cluster-hooks';
-import { argoHealthOf, kstatusOf } from './health-checks';
+import { argoHealthDir, argoHealthOf, kstatusOf } from './health-checks';
 import { createNamespace } from './kube-helpers';
 import { eventually, installCrd, startOperator, type RunningOperator } from './operator-harness';
 
@@ -72,6 +75,12 @@ const eventsOf = async (name: string) =>
       ]),
     ) as { items: Array<{ type: string; reason: string; message: string }> }
   ).items;
+
+function saveTestdata(file: string, json: string): void {
+  const obj = JSON.parse(json) as { metadata: Record<string, unknown> };
+  for (const noise of ['managedFields', 'resourceVersion', 'uid', 'creationTimestamp']) delete obj.metadata[noise];
+  writeFileSync(path.join(argoHealthDir, 'testdata', `${file}.yaml`), stringify(obj));
+}
 
 /** createdPods: the Pods the operator made for an AppWithHelpers, from its Events: how many attempts were made. */
 const createdPods = async (name: string) =>
@@ -154,6 +163,8 @@ spec:
     const [kstatus] = await kstatusOf(testCluster(), json);
     assert.deepEqual([kstatus.fluxcd.status, kstatus.sigs.status], ['Failed', 'Failed'], JSON.stringify(kstatus));
     assert.equal((await argoHealthOf(testCluster(), json)).status, 'Degraded');
+    // ARGO_TESTDATA=1 refreshes the Argo CD check's testdata with this status, as health-tools.test.ts does.
+    if (process.env.ARGO_TESTDATA) saveTestdata('retries-exhausted', json);
 
     // kubectl rollout restart's way: a new template, attempts counted afresh.
     await apply(spec('2026-12-01T13:00:00Z'));
