@@ -199,6 +199,30 @@ export class PodBuilder {
     this.pod.status = { ...this.pod.status, phase: 'Failed' };
     return this;
   }
+  /** stepFailed(step): the step (container restartPolicy Never) exited with an error and failed the Pod. */
+  stepFailed(step: string, exitCode = 3, message = 'connection refused', at = NOW): this {
+    this.crashLooping(step, exitCode, 0, message, 'error');
+    const cs = this.pod.status!.initContainerStatuses!.find((c) => c.name === step)!;
+    cs.state = { terminated: { exitCode, reason: 'Error', message, startedAt: at, finishedAt: at } };
+    return this.failed();
+  }
+  /** stepRunningFor(step, seconds): the step has been running for that long (before NOW). */
+  stepRunningFor(step: string, seconds: number): this {
+    const idx = this.inits().findIndex((c) => c.name === step);
+    this.initDone(idx);
+    const cs = this.pod.status!.initContainerStatuses![idx];
+    cs.state = { running: { startedAt: new Date(NOW.getTime() - seconds * 1000) } };
+    return this;
+  }
+  /** withStepFailures('migrate=1'): the Pod replaced earlier attempts of its slot that failed so. */
+  withStepFailures(value: string): this {
+    this.pod.metadata!.annotations = { ...this.pod.metadata!.annotations, 'helpers.dev/step-failures': value };
+    return this;
+  }
+  named(name: string): this {
+    this.pod.metadata!.name = name;
+    return this;
+  }
   terminating(): this {
     this.pod.metadata!.deletionTimestamp = NOW;
     return this;

@@ -465,6 +465,11 @@ export const MUTATIONS: Mutation[] = [
   m('init step with restartPolicy', (s, r) =>
     setIn(s, 'initSteps', anyStep(s, r), 'restartPolicy', r.pick(['Always', 'OnFailure', 'Never'])),
   ),
+  m('init step with a negative timeoutSeconds', (s, r) =>
+    setIn(s, 'initSteps', anyStep(s, r), 'timeoutSeconds', r.pick([-1, -30, 0])),
+  ),
+  m('init step with negative retries', (s, r) => setIn(s, 'initSteps', anyStep(s, r), 'retries', r.pick([-1, -5]))),
+  m('init step with retries a string', (s, r) => setIn(s, 'initSteps', anyStep(s, r), 'retries', 'three')),
   m('init step without image', (s, r) => {
     const i = imageStep(s, r);
     if (i === undefined) return undefined;

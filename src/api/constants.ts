@@ -17,6 +17,11 @@ export const ANNOTATION_OPTIONAL_SIDECARS = 'helpers.dev/optional-sidecars';
 export const ANNOTATION_SLOT = 'helpers.dev/slot';
 /** The sidecars' container names, so a Pod alone says which of its containers are sidecars. */
 export const ANNOTATION_SIDECARS = 'helpers.dev/sidecars';
+/**
+ * Failed attempts so far, per init step, of the Pods before this one in its slot with the same
+ * template ("migrate=2,seed=1"): the retry budget is read from the Pods, not remembered elsewhere.
+ */
+export const ANNOTATION_STEP_FAILURES = 'helpers.dev/step-failures';
 
 export const DEFAULT_APP_NAME = 'app';
 export const DEFAULT_HELPER_IMAGE = 'busybox:1.36';
@@ -47,6 +52,8 @@ export const Reason = {
   InitStepRunning: 'InitStepRunning',
   InitStepFailed: 'InitStepFailed',
   InitStepCrashLooping: 'InitStepCrashLooping',
+  StepTimedOut: 'StepTimedOut',
+  InitStepRetriesExhausted: 'InitStepRetriesExhausted',
   NoInitSteps: 'NoInitSteps',
   SidecarsStarted: 'SidecarsStarted',
   SidecarsNotReady: 'SidecarsNotReady',

@@ -163,6 +163,9 @@ const STEP_RULES = [
 /** The Container fields a Pod refuses on an init container that runs to completion. */
 const NOT_FOR_STEPS = ['livenessProbe', 'readinessProbe', 'startupProbe', 'lifecycle'] as const;
 
+/** A step's own policies: the operator acts on them; they are not Container fields and never reach the Pod. */
+export const STEP_POLICY_FIELDS = ['timeoutSeconds', 'retries'] as const;
+
 export const initStepSchema = z
   .looseObject({
     ...containerFields,
@@ -171,6 +174,24 @@ export const initStepSchema = z
       .optional()
       .describe('Sidecars only. An init step cannot be optional: true is refused (every step must succeed).'),
     waitFor: waitForSchema.optional(),
+    timeoutSeconds: z
+      .number()
+      .int()
+      .min(1)
+      .max(2147483647)
+      .optional()
+      .describe(
+        'Seconds one attempt of this step may run. Longer, it fails with reason StepTimedOut and the operator ends the attempt by replacing the Pod (Kubernetes has no per-container deadline). Counts as a failed attempt for retries. Default: no limit.',
+      ),
+    retries: z
+      .number()
+      .int()
+      .min(0)
+      .max(100)
+      .optional()
+      .describe(
+        'Failed attempts allowed after the first. Set, each attempt is a Pod: the step fails its Pod instead of restarting in it (container restartPolicy Never), and the operator replaces the Pod until retries are used up; then the step is not run again (Degraded and Stalled, reason InitStepRetriesExhausted) and the last failing Pod is kept for kubectl logs. A spec change or the helpers.dev/restartedAt annotation in podTemplate starts over. Default: unlimited, restarted in place by the kubelet.',
+      ),
   })
   .meta({ ...core('Container'), ...cel(...STEP_RULES) })
   .describe('An init step: a core/v1 Container that runs to completion before the next step, or a waitFor.');
@@ -533,6 +554,15 @@ export const conditionSchema = z.object({
   observedGeneration: z.number().int().optional(),
 });
 
+/** The last time a helper failed, kept across Pod replacements and rollouts until it succeeds with the current template. */
+export const lastFailureSchema = z.object({
+  exitCode: z.number().int().optional(),
+  reason: z.string(),
+  message: z.string().optional(),
+  time: z.string().optional(),
+  pod: z.string(),
+});
+
 export const stepStatusSchema = z.object({
   name: z.string(),
   state: stepState,
@@ -542,6 +572,7 @@ export const stepStatusSchema = z.object({
   message: z.string().optional(),
   startedAt: z.string().optional(),
   finishedAt: z.string().optional(),
+  lastFailure: lastFailureSchema.optional(),
 });
 
 export const helperStatusSchema = z.object({
@@ -552,6 +583,7 @@ export const helperStatusSchema = z.object({
   reason: z.string().optional(),
   message: z.string().optional(),
   exitCode: z.number().int().optional(),
+  lastFailure: lastFailureSchema.optional(),
 });
 
 export const statusSchema = z.object({
@@ -595,6 +627,7 @@ export const statusSchema = z.object({
 export type Condition = z.output<typeof conditionSchema>;
 export type StepStatus = z.output<typeof stepStatusSchema>;
 export type HelperStatus = z.output<typeof helperStatusSchema>;
+export type LastFailure = z.output<typeof lastFailureSchema>;
 export type AppStatus = z.output<typeof statusSchema>;
 
 /** An AppWithHelpers as it comes from the API server (spec not yet validated). */

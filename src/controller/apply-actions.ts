@@ -104,8 +104,13 @@ const deleteWhy = {
   PodSucceeded: 'it finished; a new one replaces it',
   Stale: 'its template is out of date',
   Surplus: 'fewer replicas are wanted',
+  StepTimedOut: 'an init step ran past its timeoutSeconds; a new one replaces it',
 };
-const createWhy = { Replacement: 'replaces a finished Pod', Surge: 'rolling update to the new template', Missing: '' };
+const createWhy = {
+  Replacement: 'replaces a Pod that finished, failed or ran out of time',
+  Surge: 'rolling update to the new template',
+  Missing: '',
+};
 
 function retryable(err: unknown): boolean {
   return !(err instanceof ApiError) || err.retryable;

@@ -3,10 +3,12 @@ import type { V1Pod } from '@kubernetes/client-node';
 import { ConditionType, Reason } from '../api/constants';
 import type { AppStatus, AppWithHelpers } from '../api/schema';
 import { planPods } from '../core/plan';
+import { failuresChanged } from '../core/last-failure';
 import { isControlledBy } from '../core/pod-facts';
 import { msUntilDeadline } from '../core/progress';
 import type { RenderOptions } from '../core/render';
 import { deriveStatus } from '../core/status';
+import { msUntilStepTimeout } from '../core/step-attempts';
 import { ApiError } from '../k8s/api-error';
 import type { Logger } from '../obs/logger';
 import { applyActions, type EventTuple, type PodWriter } from './apply-actions';
@@ -92,6 +94,7 @@ export async function reconcile(key: string, d: ReconcileDeps): Promise<Outcome>
       template: template.pod,
       hash: template.hash,
       takenNames,
+      now,
     });
     failure = await applyActions(key, app, actions, pods, d.writer, d.expectations, events);
     wrote = actions.length > 0;
@@ -117,12 +120,15 @@ export async function reconcile(key: string, d: ReconcileDeps): Promise<Outcome>
   // A rollout still under way is looked at again when its progress deadline passes, even if no Pod changes.
   const untilDeadline = parsed.ok ? msUntilDeadline(status, parsed.spec.progressDeadlineSeconds, now) : undefined;
   if (untilDeadline !== undefined) d.requeueAfter(key, untilDeadline);
+  // A step running toward its timeoutSeconds sends no event when the time is up: look again then.
+  const untilTimeout = parsed.ok ? msUntilStepTimeout(pods, parsed.spec, now) : undefined;
+  if (untilTimeout !== undefined) d.requeueAfter(key, untilTimeout);
   // kstatus (Helm 4 --wait, Flux) reads an object without status as Current: the first is written at once.
   const first = !stored?.conditions?.length;
   let held = false;
   if (isDeepStrictEqual(status, stored ?? {})) {
     d.heldSince.delete(key);
-  } else if (wrote && !failure && !first) {
+  } else if (wrote && !failure && !first && !failuresChanged(stored, status)) {
     // Pods were just created or deleted: their events bring this key back with a newer picture.
   } else if (
     !first &&

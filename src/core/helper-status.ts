@@ -1,6 +1,7 @@
 import type { V1ContainerStatus, V1ContainerStateTerminated } from '@kubernetes/client-node';
 import { Reason } from '../api/constants';
-import type { HelperStatus, StepStatus } from '../api/schema';
+import type { HelperStatus, LastFailure, StepStatus } from '../api/schema';
+import type { AttemptEnd } from './step-attempts';
 import { toIso } from './pod-facts';
 
 /**
@@ -92,6 +93,54 @@ export function describeStep(step: StepStatus, i: number, total: number): { reas
         message: `${at} waiting${step.reason ? ` (${step.reason}${step.message ? `: ${step.message}` : ''})` : ''}`,
       };
   }
+}
+
+/**
+ * describeAttempt speaks for a step whose attempts a Pod counts (step-attempts.ts): one that
+ * failed or timed out in this Pod (`end`), or that failed in an earlier Pod of its slot and runs
+ * again (`inherited` failures, with the remembered `last` one). Its messages carry no counter
+ * while attempts remain, so the condition stays put from one attempt to the next.
+ */
+export function describeAttempt(
+  step: StepStatus,
+  i: number,
+  total: number,
+  at: { end?: AttemptEnd; inherited: number; last?: LastFailure; pod: string; timeoutSeconds?: number },
+): { reason: string; message: string } | undefined {
+  const where = `step ${i + 1}/${total} ${step.name}`;
+  const { end } = at;
+  if (end?.exhausted) {
+    const what =
+      end.kind === 'TimedOut'
+        ? `ran past its timeoutSeconds (${end.step.timeoutSeconds}s)`
+        : `failed with exit code ${step.exitCode}`;
+    const logs = end.kind === 'Failed' && step.message ? `: ${step.message}` : '';
+    return {
+      reason: Reason.InitStepRetriesExhausted,
+      message:
+        `${where} ${what}${logs}; ${end.failures} attempt${end.failures === 1 ? '' : 's'} failed, retries (${end.step.retries}) are used up, so it is not run again; ` +
+        `Pod ${at.pod} is kept for kubectl logs; change the spec or set the helpers.dev/restartedAt annotation in podTemplate to start over`,
+    };
+  }
+  const timedOut = end?.kind === 'TimedOut' || (!end && at.inherited > 0 && at.last?.reason === Reason.StepTimedOut);
+  if (timedOut && step.state !== 'Succeeded') {
+    const seconds = end?.step.timeoutSeconds ?? at.timeoutSeconds;
+    return {
+      reason: Reason.StepTimedOut,
+      message: `${where} ran past its timeoutSeconds (${seconds}s): the operator replaces its Pod to try again`,
+    };
+  }
+  if (end?.kind === 'Failed' && at.inherited === 0) return undefined; // a first failure reads as any other
+  if ((end?.kind === 'Failed' || at.inherited > 0) && step.state !== 'Succeeded') {
+    const last = end ? { exitCode: step.exitCode, message: step.message } : at.last;
+    if (!last) return undefined;
+    const logs = last.message ? `: ${last.message}` : '';
+    return {
+      reason: Reason.InitStepCrashLooping,
+      message: `${where} keeps failing (exit code ${last.exitCode})${logs}`,
+    };
+  }
+  return undefined;
 }
 
 export function describeHelper(kind: string, h: HelperStatus): string {

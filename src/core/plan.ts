@@ -1,11 +1,13 @@
 import type { V1Pod } from '@kubernetes/client-node';
+import { ANNOTATION_STEP_FAILURES } from '../api/constants';
 import type { AppSpec } from '../api/schema';
 import { isFinished, isPodReady, isTerminating, slotOf, templateHashOf } from './pod-facts';
 import { podName, renderPod } from './render';
+import { attemptEnd, failuresAfter, formatStepFailures, type StepFailures } from './step-attempts';
 
 export type Action =
   | { kind: 'create'; pod: V1Pod; reason: 'Missing' | 'Replacement' | 'Surge' }
-  | { kind: 'delete'; name: string; reason: 'PodFailed' | 'PodSucceeded' | 'Stale' | 'Surplus' };
+  | { kind: 'delete'; name: string; reason: 'PodFailed' | 'PodSucceeded' | 'Stale' | 'Surplus' | 'StepTimedOut' };
 
 export interface PlanInput {
   appName: string;
@@ -16,6 +18,8 @@ export interface PlanInput {
   hash: string;
   /** Names held by Pods it does not control (an earlier AppWithHelpers of the same name). */
   takenNames?: string[];
+  /** For init steps' timeoutSeconds; without it no step times out. */
+  now?: Date;
 }
 
 /**
@@ -23,20 +27,39 @@ export interface PlanInput {
  * gets one Pod with the current template. Finished Pods are replaced; stale ones roll per
  * updateStrategy (RollingUpdate: one new Pod at a time, the old one goes once the new is Ready).
  */
-export function planPods({ appName, spec, pods, template, hash, takenNames = [] }: PlanInput): Action[] {
+export function planPods({ appName, spec, pods, template, hash, takenNames = [], now }: PlanInput): Action[] {
   const actions: Action[] = [];
   const live = pods.filter((p) => !isTerminating(p));
   // A name stays taken until its Pod is gone (a terminating one may take its grace period, or
   // forever on a lost node): the replacement takes the next free name instead of waiting.
   const taken = new Set([...pods.map((p) => p.metadata!.name!), ...takenNames]);
-  for (const p of live.filter(isFinished)) {
+  // Init steps' attempts (step-attempts.ts): a Pod whose step failed or timed out is replaced and
+  // its replacement inherits the failed attempts; once a step's retries are used up, its last Pod
+  // stays, so `kubectl logs` can read it, and nothing replaces it until the template changes.
+  const ended = (p: V1Pod) => (now && templateHashOf(p) === hash ? attemptEnd(p, spec, now) : undefined);
+  const kept = new Set(live.filter((p) => ended(p)?.exhausted));
+  const inherited = new Map<number, StepFailures>();
+  const replacing = (p: V1Pod) => {
+    if (templateHashOf(p) !== hash) return;
+    const failures = failuresAfter(p, ended(p));
+    const before = inherited.get(slotOf(p)) ?? {};
+    for (const [name, n] of Object.entries(failures)) before[name] = Math.max(n, before[name] ?? 0);
+    inherited.set(slotOf(p), before);
+  };
+  for (const p of live.filter((p) => isFinished(p) && !kept.has(p))) {
+    replacing(p);
     actions.push({
       kind: 'delete',
       name: p.metadata!.name!,
       reason: p.status?.phase === 'Failed' ? 'PodFailed' : 'PodSucceeded',
     });
   }
-  const active = live.filter((p) => !isFinished(p));
+  const timedOut = live.filter((p) => !isFinished(p) && !kept.has(p) && ended(p)?.kind === 'TimedOut');
+  for (const p of timedOut) {
+    replacing(p);
+    actions.push({ kind: 'delete', name: p.metadata!.name!, reason: 'StepTimedOut' });
+  }
+  const active = live.filter((p) => (!isFinished(p) || kept.has(p)) && !timedOut.includes(p));
   const current = new Map<number, V1Pod>();
   const stale = new Map<number, V1Pod[]>();
   for (const p of active) {
@@ -54,11 +77,11 @@ export function planPods({ appName, spec, pods, template, hash, takenNames = [] 
   const create = (slot: number, reason: 'Missing' | 'Replacement' | 'Surge') => {
     let attempt = 0;
     while (taken.has(podName(appName, hash, slot, attempt))) attempt++;
-    const pod = renderPod(template, appName, hash, slot, attempt);
+    const pod = withStepFailures(renderPod(template, appName, hash, slot, attempt), inherited.get(slot));
     taken.add(pod.metadata!.name!);
     actions.push({ kind: 'create', pod, reason });
   };
-  const replaced = new Set(live.filter(isFinished).map(slotOf));
+  const replaced = new Set([...live.filter((p) => isFinished(p) && !kept.has(p)), ...timedOut].map(slotOf));
   const recreate = spec.updateStrategy?.type === 'Recreate';
   const anyStale = stale.size > 0 || pods.some((p) => isTerminating(p) && templateHashOf(p) !== hash);
 
@@ -83,4 +106,14 @@ export function planPods({ appName, spec, pods, template, hash, takenNames = [] 
     }
   }
   return actions;
+}
+
+/** withStepFailures marks a replacement with the failed attempts it inherits (none: the Pod as rendered). */
+function withStepFailures(pod: V1Pod, failures: StepFailures | undefined): V1Pod {
+  const value = formatStepFailures(failures ?? {});
+  if (!value) return pod;
+  return {
+    ...pod,
+    metadata: { ...pod.metadata, annotations: { ...pod.metadata?.annotations, [ANNOTATION_STEP_FAILURES]: value } },
+  };
 }

@@ -151,10 +151,14 @@ export function renderPod(template: V1Pod, appName: string, hash: string, slot: 
 }
 
 function renderStep(step: InitStep, options: RenderOptions): Obj {
-  const { waitFor, ...container } = step;
+  const { waitFor, timeoutSeconds: _t, retries, ...container } = step;
   const base: Obj = {
     ...container,
     terminationMessagePolicy: step.terminationMessagePolicy ?? 'FallbackToLogsOnError',
+    // With a retry budget an attempt is a Pod: the failing step fails its Pod (container restart
+    // rules, KEP-5307: beta and on in the pinned v1.36) instead of restarting in it, so the
+    // operator counts attempts and keeps the last failing Pod. Without one the kubelet restarts it.
+    ...(retries !== undefined ? { restartPolicy: 'Never' } : {}),
   };
   if (!waitFor) return base;
   return {

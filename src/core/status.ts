@@ -1,15 +1,17 @@
 import type { V1Pod } from '@kubernetes/client-node';
 import { ConditionType, Reason } from '../api/constants';
-import type { AppSpec, AppStatus, Condition, HelperStatus, ParsedSpec, StepStatus } from '../api/schema';
+import type { AppSpec, AppStatus, Condition, HelperStatus, LastFailure, ParsedSpec, StepStatus } from '../api/schema';
 import {
+  describeAttempt,
   describeHelper,
   describeStep,
   helperStatus,
   isHelperFailing,
-  isStepCrashLooping,
   stepStatus,
 } from './helper-status';
+import { sidecarFailures, stepFailures } from './last-failure';
 import { printPod } from './print-pod';
+import { attemptEnd, stepFailuresOf, type AttemptEnd } from './step-attempts';
 import { deadlineExceeded, progressTime } from './progress';
 import {
   containerStatus,
@@ -18,6 +20,7 @@ import {
   isPodReady,
   isTerminating,
   restartsOf,
+  slotOf,
   templateHashOf,
   toIso,
 } from './pod-facts';
@@ -47,6 +50,8 @@ interface PodView {
   stepsDone: number;
   sidecarsReady: number;
   ready: boolean;
+  /** Why this Pod's attempt ended, for a Pod of the current template (step-attempts.ts). */
+  end?: AttemptEnd;
 }
 
 /**
@@ -90,8 +95,12 @@ export function deriveStatus(input: StatusInput): AppStatus {
   }
 
   const spec = parsed.spec;
+  const mode = input.sidecarMode ?? 'Native';
+  const failureInput = { spec, pods: input.pods, hash: input.hash, mode, previous: input.previous, now };
+  const stepFailed = stepFailures(failureInput);
+  const sidecarFailed = sidecarFailures(failureInput);
   const views = live
-    .map((p) => viewPod(p, spec, input.sidecarMode ?? 'Native', now))
+    .map((p) => viewPod(p, spec, mode, now, input.hash, stepFailed, sidecarFailed))
     .sort(
       (a, b) =>
         progress(a, spec) - progress(b, spec) || (a.pod.metadata?.name ?? '').localeCompare(b.pod.metadata?.name ?? ''),
@@ -116,6 +125,18 @@ export function deriveStatus(input: StatusInput): AppStatus {
       ? (spec.sidecars ?? []).findIndex((c) => c.waitUntilReady)
       : -1;
 
+  /** How the step a Pod is at reads: its attempts first (a deadline, a retry budget), then its container. */
+  const describeAt = (v: PodView, i: number) =>
+    describeAttempt(v.steps[i], i, stepCount, {
+      end: v.end?.index === i ? v.end : undefined,
+      inherited: stepFailuresOf(v.pod)[v.steps[i].name] ?? 0,
+      last: v.steps[i].lastFailure,
+      pod: v.pod.metadata?.name ?? '',
+      timeoutSeconds: spec.initSteps![i].timeoutSeconds,
+    }) ?? describeStep(v.steps[i], i, stepCount);
+  /** The step a Pod is stuck at: the one its attempt ended on, else its first unfinished one. */
+  const stepAt = (v: PodView) => v.end?.index ?? v.stepsDone;
+
   // Initialized
   const initBlocked = views.find((v) => v.stepsDone < stepCount);
   if (stepCount === 0) cond(ConditionType.Initialized, 'True', Reason.NoInitSteps, 'there are no init steps');
@@ -128,10 +149,9 @@ export function deriveStatus(input: StatusInput): AppStatus {
       `${stepCount === 1 ? 'the init step' : `all ${stepCount} init steps`} succeeded${several ? ` in all ${views.length} Pods` : ''}`,
     );
   else {
-    const i = initBlocked.stepsDone;
-    const step = initBlocked.steps[i];
-    const { reason, message } = describeStepGate(describeStep(step, i, stepCount), initBlocked, i, spec, sidecarMode);
-    const same = (v: PodView) => v.stepsDone === i && describeStep(v.steps[i], i, stepCount).reason === reason;
+    const i = stepAt(initBlocked);
+    const { reason, message } = describeStepGate(describeAt(initBlocked, i), initBlocked, i, spec, sidecarMode);
+    const same = (v: PodView) => stepAt(v) === i && describeAt(v, i).reason === reason;
     cond(ConditionType.Initialized, 'False', reason, message + howMany(same));
   }
 
@@ -171,18 +191,23 @@ export function deriveStatus(input: StatusInput): AppStatus {
   // A step that failed stays failing through its restarts (Error, CrashLoopBackOff, Running) until it succeeds.
   // With several Pods one may fail for the first time while another already crash-loops: the
   // crash-looping one speaks for all, so the reason does not move as each Pod takes its turn.
+  // A step out of retries speaks for all: nothing will change it without a person.
   const failingSteps = views
-    .map((v) => ({ v, s: v.steps[v.stepsDone] }))
-    .filter(({ s }) => s && (s.state === 'Failed' || isStepCrashLooping(s)));
-  const crashingStep = failingSteps.find(({ s }) => isStepCrashLooping(s)) ?? failingSteps[0];
+    .filter((v) => stepAt(v) < stepCount)
+    .map((v) => ({ v, i: stepAt(v), said: describeAt(v, stepAt(v)) }))
+    .filter(({ said }) => FAILING_STEP.includes(said.reason));
+  const rank = (reason: string) => FAILING_STEP.indexOf(reason);
+  const crashingStep = failingSteps.reduce<(typeof failingSteps)[number] | undefined>(
+    (a, b) => (!a || rank(b.said.reason) < rank(a.said.reason) ? b : a),
+    undefined,
+  );
+  const exhausted = crashingStep?.said.reason === Reason.InitStepRetriesExhausted ? crashingStep.said : undefined;
   // An optional sidecar's failures are in SidecarsReady and its entry, never in Degraded.
   const crashingSidecar = views.flatMap((v) => v.sidecars).find((h) => !optional.has(h.name) && isHelperFailing(h));
   const crashingApp = views.map((v) => v.app).find(isHelperFailing);
   if (input.failure) cond(ConditionType.Degraded, 'True', input.failure.reason, input.failure.message);
-  else if (crashingStep) {
-    const { reason, message } = describeStep(crashingStep.s, crashingStep.v.stepsDone, stepCount);
-    cond(ConditionType.Degraded, 'True', reason, message);
-  } else if (crashingSidecar)
+  else if (crashingStep) cond(ConditionType.Degraded, 'True', crashingStep.said.reason, crashingStep.said.message);
+  else if (crashingSidecar)
     cond(ConditionType.Degraded, 'True', Reason.SidecarCrashLooping, describeHelper('sidecar', crashingSidecar));
   else if (crashingApp)
     cond(
@@ -252,6 +277,7 @@ export function deriveStatus(input: StatusInput): AppStatus {
       Reason.Complete,
       `${wanted} Pod${wanted === 1 ? '' : 's'} with the current template`,
     );
+  else if (exhausted) cond(ConditionType.Progressing, 'False', exhausted.reason, exhausted.message);
   else if (stalled) cond(ConditionType.Progressing, 'False', Reason.ProgressDeadlineExceeded, stalledMessage);
   else cond(ConditionType.Progressing, 'True', blocker.reason, blocker.message);
 
@@ -272,7 +298,11 @@ export function deriveStatus(input: StatusInput): AppStatus {
   // kstatus (Helm 4 --wait, Flux, kpt, Config Sync) reads these two: Reconciling True is
   // InProgress, Stalled True is Failed, both False with Ready True is Current. Never both True.
   const progressing = conditions.find((c) => c.type === ConditionType.Progressing)!;
-  if (stalled) {
+  if (exhausted && !settled) {
+    // Retries used up: no Pod will be made until the spec changes (kstatus Failed, at once).
+    cond(ConditionType.Reconciling, 'False', exhausted.reason, exhausted.message);
+    cond(ConditionType.Stalled, 'True', exhausted.reason, exhausted.message);
+  } else if (stalled) {
     cond(ConditionType.Reconciling, 'False', Reason.ProgressDeadlineExceeded, stalledMessage);
     cond(ConditionType.Stalled, 'True', Reason.ProgressDeadlineExceeded, stalledMessage);
   } else {
@@ -310,14 +340,20 @@ export function deriveStatus(input: StatusInput): AppStatus {
         ? least.steps
         : undefined
       : stepCount
-        ? spec.initSteps!.map((s) => ({ name: s.name, state: 'Waiting' as const }))
+        ? spec.initSteps!.map((s) => ({ name: s.name, state: 'Waiting' as const, lastFailure: stepFailed.get(s.name) }))
         : undefined,
     sidecars: least
       ? least.sidecars.length
         ? least.sidecars
         : undefined
       : sidecarCount
-        ? spec.sidecars!.map((s) => ({ name: s.name, state: 'Waiting' as const, ready: false, restartCount: 0 }))
+        ? spec.sidecars!.map((s) => ({
+            name: s.name,
+            state: 'Waiting' as const,
+            ready: false,
+            restartCount: 0,
+            lastFailure: sidecarFailed.get(s.name),
+          }))
         : undefined,
     app: least ? least.app : { name: spec.app.name, state: 'Waiting', ready: false, restartCount: 0 },
     pods: views.length
@@ -328,14 +364,42 @@ export function deriveStatus(input: StatusInput): AppStatus {
   });
 }
 
-function viewPod(pod: V1Pod, spec: AppSpec, mode: 'Native' | 'Classic', now: Date): PodView {
-  const steps = (spec.initSteps ?? []).map((s) => stepStatus(s.name, containerStatus(pod, s.name, true)));
+function viewPod(
+  pod: V1Pod,
+  spec: AppSpec,
+  mode: 'Native' | 'Classic',
+  now: Date,
+  hash: string | undefined,
+  stepFailed: Map<string, LastFailure | undefined>,
+  sidecarFailed: Map<string, LastFailure | undefined>,
+): PodView {
+  // As the planner sees it: only a Pod of the current template in a wanted slot has attempts that count.
+  const slot = slotOf(pod);
+  const end =
+    templateHashOf(pod) === hash && slot >= 0 && slot < spec.replicas ? attemptEnd(pod, spec, now) : undefined;
+  const steps = (spec.initSteps ?? []).map((s, i) => {
+    const entry = stepStatus(s.name, containerStatus(pod, s.name, true));
+    const timedOut = end?.kind === 'TimedOut' && end.index === i;
+    return withLastFailure(
+      timedOut
+        ? {
+            ...entry,
+            reason: Reason.StepTimedOut,
+            message: `still running after ${s.timeoutSeconds}s, its timeoutSeconds`,
+          }
+        : entry,
+      stepFailed.get(s.name),
+    );
+  });
   // Each Pod as it was rendered: a Pod made before the Auto mode changed (the template hash does
   // not cover the operator's choice) keeps its sidecars where they were.
   const sidecars = (spec.sidecars ?? []).map((s) =>
-    helperStatus(
-      s.name,
-      containerStatus(pod, s.name, mode === 'Native') ?? containerStatus(pod, s.name, mode !== 'Native'),
+    withLastFailure(
+      helperStatus(
+        s.name,
+        containerStatus(pod, s.name, mode === 'Native') ?? containerStatus(pod, s.name, mode !== 'Native'),
+      ),
+      sidecarFailed.get(s.name),
     ),
   );
   const app = helperStatus(spec.app.name, containerStatus(pod, spec.app.name, false));
@@ -349,7 +413,20 @@ function viewPod(pod: V1Pod, spec: AppSpec, mode: 'Native' | 'Classic', now: Dat
     stepsDone: firstUnfinished === -1 ? steps.length : firstUnfinished,
     sidecarsReady: sidecars.filter((s) => s.ready).length,
     ready: isPodReady(pod) && !isFinished(pod),
+    end,
   };
+}
+
+/** The step reasons that make the AppWithHelpers Degraded, the one that speaks for all first. */
+const FAILING_STEP: string[] = [
+  Reason.InitStepRetriesExhausted,
+  Reason.InitStepCrashLooping,
+  Reason.StepTimedOut,
+  Reason.InitStepFailed,
+];
+
+function withLastFailure<T extends { lastFailure?: LastFailure }>(entry: T, lastFailure: LastFailure | undefined): T {
+  return lastFailure ? { ...entry, lastFailure } : entry;
 }
 
 /** progress orders Pods from least to most advanced. */

@@ -318,6 +318,15 @@ export const MISTAKES: Mistake[] = [
     },
   },
   {
+    name: 'a negative step timeoutSeconds or retries',
+    apply: (s, pick) => {
+      const [c, i] = aStep(s, pick);
+      const field = pick % 2 ? 'timeoutSeconds' : 'retries';
+      c[field] = -1 - (pick % 7);
+      return { spec: s, expect: new RegExp(`^spec\\.initSteps\\[${i}\\]\\.${field}: Too small`) };
+    },
+  },
+  {
     name: 'an init step with neither image nor waitFor',
     apply: (s, pick) => {
       const [c, i] = aStep(s, pick);

@@ -104,6 +104,8 @@ const podDraft = fc.record({
   renamedContainers: fc.boolean(),
   slotAnnotation: fc.constantFrom('kept', 'kept', 'kept', 'missing', 'garbage'),
   deletionTimestamp: opt(time, 5),
+  /** Failed attempts inherited from earlier Pods of the slot (issue 13), or a garbled annotation. */
+  stepFailures: opt(fc.oneof(fc.nat(4), fc.constantFrom('garbage', 'x=', '=2,,a=-1')), 2),
   nodeName: opt(fc.constantFrom('kwok-node-0', 'kwok-node-1'), 1),
   phase: opt(fc.constantFrom('Pending', 'Running', 'Succeeded', 'Failed', 'Unknown'), 1),
   reason: opt(reason(['Evicted', 'NodeLost', 'UnexpectedAdmissionError', 'Shutdown']), 4),
@@ -149,6 +151,11 @@ function podFromDraft(template: V1Pod, name: string, hash: string, d: PodDraft, 
   if (d.slotAnnotation === 'missing') delete pod.metadata.annotations['helpers.dev/slot'];
   if (d.slotAnnotation === 'garbage') pod.metadata.annotations['helpers.dev/slot'] = 'x1';
   if (d.deletionTimestamp !== undefined) pod.metadata.deletionTimestamp = d.deletionTimestamp;
+  if (d.stepFailures !== undefined)
+    pod.metadata.annotations['helpers.dev/step-failures'] =
+      typeof d.stepFailures === 'number'
+        ? `${pod.spec.initContainers?.[0]?.name ?? 'step'}=${d.stepFailures}`
+        : d.stepFailures;
   if (d.nodeName) pod.spec.nodeName = d.nodeName;
   if (d.stale && d.renamedContainers) {
     pod.spec.initContainers = pod.spec.initContainers?.map((c, j) => ({ ...c, name: `old-init-${j}` }));

@@ -181,9 +181,15 @@ const appDraft = rec({ ...containerFields, readinessProbe: probe, livenessProbe:
   'image',
   'mounts',
 ]);
+/** A step's own policies (issue 13): a deadline per attempt and a retry budget. */
+const stepPolicies = {
+  timeoutSeconds: fc.oneof(fc.constantFrom(30, 300, 3600), fc.integer({ min: 1, max: 2147483647 })),
+  retries: fc.oneof(fc.constantFrom(0, 1, 3), fc.integer({ min: 0, max: 100 })),
+};
 const containerStepDraft = rec(
   {
     ...containerFields,
+    ...stepPolicies,
     terminationMessagePolicy: fc.constantFrom('File', 'FallbackToLogsOnError'),
   },
   ['image', 'mounts'],
@@ -212,10 +218,10 @@ const waitFor = fc
     rec({ timeoutSeconds: fc.integer({ min: 1, max: 86400 }), periodSeconds: fc.integer({ min: 1, max: 3600 }) }),
   )
   .map(([target, timing]) => ({ ...target, ...timing }));
-const waitStepDraft = rec({ waitFor, image, env, resources, mounts: fc.array(mountDraft, { maxLength: 2 }) }, [
-  'waitFor',
-  'mounts',
-]);
+const waitStepDraft = rec(
+  { waitFor, image, env, resources, mounts: fc.array(mountDraft, { maxLength: 2 }), ...stepPolicies },
+  ['waitFor', 'mounts'],
+);
 const sidecarDraft = rec(
   {
     ...containerFields,

@@ -22,6 +22,10 @@ describe('parseSpec', () => {
       },
     ],
     [
+      'a step with a deadline and a retry budget',
+      { app, initSteps: [{ name: 'migrate', image: 'm', timeoutSeconds: 600, retries: 0 }] },
+    ],
+    [
       'an http wait with its own image',
       { app, initSteps: [{ name: 'api', image: 'curl', waitFor: { http: { url: 'http://api:8080/healthz' } } }] },
     ],
@@ -351,6 +355,26 @@ describe('parseSpec', () => {
       'an image with whitespace around it',
       { app: { ...app, image: 'nginx ' } },
       /^spec\.app\.image: must not have leading or trailing whitespace/,
+    ],
+    [
+      'a negative step timeoutSeconds',
+      { app, initSteps: [{ name: 'm', image: 'm', timeoutSeconds: -5 }] },
+      /^spec\.initSteps\[0\]\.timeoutSeconds: Too small/,
+    ],
+    [
+      'a step timeoutSeconds of 0',
+      { app, initSteps: [{ name: 'm', image: 'm', timeoutSeconds: 0 }] },
+      /^spec\.initSteps\[0\]\.timeoutSeconds: Too small/,
+    ],
+    [
+      'negative retries',
+      { app, initSteps: [{ name: 'm', image: 'm', retries: -1 }] },
+      /^spec\.initSteps\[0\]\.retries: Too small/,
+    ],
+    [
+      'retries that are not a whole number',
+      { app, initSteps: [{ name: 'm', image: 'm', retries: 1.5 }] },
+      /^spec\.initSteps\[0\]\.retries: /,
     ],
     [
       'env that is not a list',

@@ -300,4 +300,34 @@ describe('reconcile', () => {
     await reconcile('ns/shop', deps(withOptional.object(), [failing], again, undefined, soon, heldSince, lastWritten));
     assert.deepEqual(again.calls, []);
   });
+
+  describe('init step attempts', () => {
+    it('replaces a Pod whose step ran past timeoutSeconds, and writes the failure in that same pass', async () => {
+      const slow = anApp().withStep('migrate', { timeoutSeconds: 30 });
+      const h = slow.template().hash.slice(0, 5);
+      const before = new RecordingWriter();
+      await reconcile('ns/shop', deps(slow.object(), [aPod(slow).stepRunningFor('migrate', 10).build()], before));
+      assert.deepEqual(before.requeues.at(-1), 'ns/shop in 20050ms', 'looked at again when the deadline passes');
+      const w = new RecordingWriter();
+      const pod = aPod(slow).stepRunningFor('migrate', 30).build();
+      await reconcile('ns/shop', deps(slow.object(before.statuses.at(-1)), [pod], w));
+      // The timed-out Pod may be gone by the next pass: its failure is written now, not left to later events.
+      assert.deepEqual(w.calls, [
+        `delete pod shop-${h}-0`,
+        `create pod shop-${h}-0-1`,
+        'event Normal PodDeleted',
+        'event Normal PodReplaced',
+        'event Warning StepTimedOut',
+        'patch status',
+      ]);
+      assert.equal(w.statuses[0].initSteps![0].lastFailure?.reason, 'StepTimedOut');
+    });
+
+    it('keeps the last Pod once retries are used up: no call but the status', async () => {
+      const budget = anApp().withStep('migrate', { retries: 0 });
+      const w = new RecordingWriter();
+      await reconcile('ns/shop', deps(budget.object(), [aPod(budget).stepFailed('migrate').build()], w));
+      assert.deepEqual(w.calls, ['event Warning InitStepRetriesExhausted', 'patch status']);
+    });
+  });
 });

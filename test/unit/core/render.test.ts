@@ -101,6 +101,35 @@ describe('renderPodTemplate', () => {
     );
   });
 
+  it('makes a step with retries fail its Pod (restartPolicy Never); timeoutSeconds and retries are not Container fields', () => {
+    const { pod } = renderPodTemplate(
+      owner,
+      anApp()
+        .withStep('a', { retries: 2, timeoutSeconds: 30 })
+        .withStep('b', { timeoutSeconds: 30 })
+        .withStep('c')
+        .parsed(),
+      options,
+    );
+    const steps = pod.spec!.initContainers as Array<C & { retries?: number; timeoutSeconds?: number }>;
+    assert.deepEqual(
+      steps.map((c) => c.restartPolicy),
+      ['Never', undefined, undefined],
+    );
+    for (const c of steps) assert.ok(!('retries' in c) && !('timeoutSeconds' in c), JSON.stringify(c));
+  });
+
+  it('renders a spec written before timeoutSeconds and retries existed as before, with the same hash', () => {
+    // 758b639838 is this spec's hash before the fields existed: its Pods are not rolled.
+    const a = anApp()
+      .withStep('migrate')
+      .withWait('db', { tcp: { host: 'db', port: 5432 } })
+      .withSidecar('log');
+    const { pod, hash } = renderPodTemplate(owner, a.parsed(), options, a.spec);
+    assert.equal(hash, '758b639838');
+    assert.ok((pod.spec!.initContainers as C[]).every((c) => c.restartPolicy !== 'Never'));
+  });
+
   it('applies helperDefaults to helpers that set none, never to the app', () => {
     const helperDefaults = {
       resources: { limits: { memory: '64Mi' } },

@@ -119,6 +119,13 @@ describe('deriveStatus', () => {
       message: 'try 149: db:5432 not answering yet | gave up: db:5432 did not answer within 300s (150 tries)',
       startedAt: '2026-11-25T12:00:00Z',
       finishedAt: '2026-11-25T12:00:00Z',
+      lastFailure: {
+        exitCode: 1,
+        reason: 'Error',
+        message: 'try 149: db:5432 not answering yet | gave up: db:5432 did not answer within 300s (150 tries)',
+        time: '2026-11-25T12:00:00Z',
+        pod: s.pods![0].name,
+      },
     });
     assert.equal(s.restarts, 4);
   });
@@ -612,5 +619,148 @@ describe('slimPod', () => {
     const s = status(classic, [aPod(classic).ready().build()], { sidecarMode: 'Native' });
     assert.equal(s.sidecarsReady, '1/1');
     assert.equal(cond(s, 'SidecarsReady').status, 'True');
+  });
+
+  describe('init step attempts and the memory of failures', () => {
+    const budget = (extra: Record<string, unknown>) => anApp().withStep('migrate', extra);
+    const conds = (s: AppStatus) =>
+      ['Degraded', 'Stalled', 'Reconciling', 'Progressing', 'Initialized'].map(
+        (t) => `${t}=${cond(s, t).status}/${cond(s, t).reason}`,
+      );
+
+    it('out of retries: Degraded and Stalled InitStepRetriesExhausted at once, naming the kept Pod', () => {
+      const a = budget({ retries: 1 });
+      const pod = aPod(a).stepFailed('migrate', 3, 'no such table').withStepFailures('migrate=1').build();
+      const s = status(a, [pod]);
+      assert.deepEqual(conds(s), [
+        'Degraded=True/InitStepRetriesExhausted',
+        'Stalled=True/InitStepRetriesExhausted',
+        'Reconciling=False/InitStepRetriesExhausted',
+        'Progressing=False/InitStepRetriesExhausted',
+        'Initialized=False/InitStepRetriesExhausted',
+      ]);
+      assert.equal(
+        cond(s, 'Degraded').message,
+        `step 1/1 migrate failed with exit code 3: no such table; 2 attempts failed, retries (1) are used up, so it is not run again; ` +
+          `Pod ${pod.metadata!.name} is kept for kubectl logs; change the spec or set the helpers.dev/restartedAt annotation in podTemplate to start over`,
+      );
+      assert.deepEqual(s.initSteps![0].lastFailure, {
+        exitCode: 3,
+        reason: 'Error',
+        message: 'no such table',
+        time: '2026-11-25T12:00:00Z',
+        pod: pod.metadata!.name,
+      });
+    });
+
+    it('a failure with retries left is InitStepFailed, then InitStepCrashLooping through the next attempts', () => {
+      const a = budget({ retries: 3 });
+      const first = status(a, [aPod(a).stepFailed('migrate').build()]);
+      assert.equal(cond(first, 'Degraded').reason, 'InitStepFailed');
+      assert.equal(cond(first, 'Stalled').status, 'False');
+      // The replacement runs the step again: the failure is remembered from the status written before.
+      const again = status(
+        a,
+        [aPod(a).stepRunningFor('migrate', 1).withStepFailures('migrate=1').named('shop-x-0-1').build()],
+        {
+          previous: first,
+        },
+      );
+      assert.equal(cond(again, 'Degraded').reason, 'InitStepCrashLooping');
+      assert.equal(cond(again, 'Degraded').message, 'step 1/1 migrate keeps failing (exit code 3): connection refused');
+      assert.equal(again.initSteps![0].state, 'Running');
+      assert.equal(again.initSteps![0].lastFailure?.pod, first.pods![0].name);
+      const failedAgain = status(a, [aPod(a).stepFailed('migrate').withStepFailures('migrate=1').build()], {
+        previous: again,
+      });
+      assert.equal(cond(failedAgain, 'Degraded').reason, 'InitStepCrashLooping');
+    });
+
+    it('a step past its timeoutSeconds is StepTimedOut, saying how long it may run, through its replacement', () => {
+      const a = budget({ timeoutSeconds: 30 });
+      const pod = aPod(a).stepRunningFor('migrate', 31).build();
+      const s = status(a, [pod]);
+      assert.equal(cond(s, 'Degraded').reason, 'StepTimedOut');
+      assert.equal(
+        cond(s, 'Degraded').message,
+        'step 1/1 migrate ran past its timeoutSeconds (30s): the operator replaces its Pod to try again',
+      );
+      assert.equal(cond(s, 'Stalled').status, 'False');
+      assert.deepEqual(s.initSteps![0].lastFailure, {
+        reason: 'StepTimedOut',
+        message: 'still running after 30s, its timeoutSeconds',
+        time: '2026-11-25T11:59:59Z',
+        pod: pod.metadata!.name,
+      });
+      const next = status(
+        a,
+        [aPod(a).stepRunningFor('migrate', 2).withStepFailures('migrate=1').named('shop-x-0-1').build()],
+        {
+          previous: s,
+        },
+      );
+      assert.equal(cond(next, 'Degraded').reason, 'StepTimedOut');
+      assert.equal(next.initSteps![0].lastFailure?.pod, pod.metadata!.name);
+    });
+
+    it('within its timeoutSeconds a step is just running', () => {
+      const a = budget({ timeoutSeconds: 30 });
+      const s = status(a, [aPod(a).stepRunningFor('migrate', 29).build()]);
+      assert.equal(cond(s, 'Degraded').reason, 'AsExpected');
+      assert.equal(s.initSteps![0].lastFailure, undefined);
+    });
+
+    it('keeps lastFailure across a rollout until the step succeeds with the current template', () => {
+      const a = anApp().withStep('migrate').withSidecar('log');
+      const failure = {
+        exitCode: 2,
+        reason: 'Error',
+        message: 'boom',
+        time: '2026-11-25T11:00:00Z',
+        pod: 'shop-old-0',
+      };
+      const previous: AppStatus = {
+        initSteps: [{ name: 'migrate', state: 'Failed', lastFailure: failure }],
+        sidecars: [{ name: 'log', state: 'Waiting', ready: false, restartCount: 0, lastFailure: failure }],
+      };
+      const kept = status(a, [aPod(a).initDone(0).build()], { previous });
+      assert.deepEqual(kept.initSteps![0].lastFailure, failure);
+      assert.deepEqual(kept.sidecars![0].lastFailure, failure);
+      const noPod = status(a, [], { previous });
+      assert.deepEqual(noPod.initSteps![0].lastFailure, failure);
+      const oldTemplate = status(a, [aPod(a).ready().withHash('0123456789').build()], { previous });
+      assert.deepEqual(
+        oldTemplate.initSteps![0].lastFailure,
+        failure,
+        'a success with an older template clears nothing',
+      );
+      const done = status(a, [aPod(a).ready().build()], { previous });
+      assert.equal(done.initSteps![0].lastFailure, undefined);
+      assert.equal(done.sidecars![0].lastFailure, undefined);
+      const oldStillFailing = aPod(a, 1).crashLooping('migrate', 5, 3, 'old').withHash('0123456789').build();
+      const doneBesideOld = status(a, [aPod(a).ready().build(), oldStillFailing], { previous });
+      assert.equal(
+        doneBesideOld.initSteps![0].lastFailure,
+        undefined,
+        'an old Pod on its way out does not bring it back',
+      );
+      const failingBesideDone = status(a, [aPod(a).ready().build(), aPod(a, 1).crashLooping('migrate', 5, 3).build()], {
+        previous,
+      });
+      assert.equal(failingBesideDone.initSteps![0].lastFailure?.exitCode, 5, 'another current Pod failing does');
+    });
+
+    it('a sidecar entry keeps its last failure while it restarts, the newest of all Pods', () => {
+      const a = anApp().withSidecar('log');
+      const pod = aPod(a).crashLooping('log', 137, 2, 'killed').build();
+      const s = status(a, [pod]);
+      assert.deepEqual(s.sidecars![0].lastFailure, {
+        exitCode: 137,
+        reason: 'Error',
+        message: 'killed',
+        time: '2026-11-25T12:00:00Z',
+        pod: pod.metadata!.name,
+      });
+    });
   });
 });

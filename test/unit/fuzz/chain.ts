@@ -114,7 +114,12 @@ export function checkChain(appName: string, spec: AppSpec, render: RenderOptions
     const c = byName.get(s.name)!;
     assert.ok(!('waitFor' in c), `step ${s.name}: waitFor is ours, not a Container field`);
     assert.equal(c.terminationMessagePolicy, s.terminationMessagePolicy ?? 'FallbackToLogsOnError');
-    assert.equal(c.restartPolicy, undefined, `step ${s.name} runs to completion`);
+    assert.ok(
+      !('timeoutSeconds' in c) && !('retries' in c),
+      `step ${s.name}: its policies are ours, not Container fields`,
+    );
+    // With a retry budget a failure fails the Pod (an attempt is a Pod); without one the kubelet restarts it in place.
+    assert.equal(c.restartPolicy, s.retries === undefined ? undefined : 'Never', `step ${s.name} runs to completion`);
     assert.deepEqual(c.resources, s.resources ?? defaults.resources);
     assert.deepEqual(c.securityContext, s.securityContext ?? defaults.securityContext);
     if (s.waitFor) {

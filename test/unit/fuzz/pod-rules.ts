@@ -99,8 +99,9 @@ export function podProblems(pod: V1Pod): string[] {
       if (portNames.has(p.name)) say(`${at}.ports[${j}].name`, `duplicate ${JSON.stringify(p.name)}`);
       portNames.add(p.name);
     });
-    if (init && c.restartPolicy !== undefined && c.restartPolicy !== 'Always')
-      say(`${at}.restartPolicy`, `only Always: ${JSON.stringify(c.restartPolicy)}`);
+    // Container restart rules (KEP-5307, beta and on in v1.36): an init container may also say Never or OnFailure.
+    if (init && c.restartPolicy !== undefined && !['Always', 'Never', 'OnFailure'].includes(c.restartPolicy as string))
+      say(`${at}.restartPolicy`, `only Always, Never or OnFailure: ${JSON.stringify(c.restartPolicy)}`);
     if (init && c.restartPolicy !== 'Always') {
       for (const field of ['livenessProbe', 'readinessProbe', 'startupProbe', 'lifecycle'] as const) {
         if (c[field] !== undefined)

@@ -7,6 +7,7 @@ import { planPods } from '../../../src/core/plan';
 import { isTerminating, slotOf, templateHashOf } from '../../../src/core/pod-facts';
 import { renderPodTemplate, type RenderOptions } from '../../../src/core/render';
 import { appName, fuzzParams, validSpec, world } from '../../arbitraries';
+import { NOW } from '../../fixtures';
 import { checkChain, reversedKeys } from './chain';
 
 const serverVersion = fc.option(
@@ -63,7 +64,8 @@ describe('fuzz: rendering and planning', () => {
             pass <= spec.replicas + 3,
             `no fixed point after ${pass} passes; Pods: ${pods.map((p) => p.metadata!.name).join(', ')}`,
           );
-          const actions = planPods({ appName: name, spec, pods, template, hash });
+          // now: steps past their timeoutSeconds are replaced, Pods out of retries kept; both still one Pod per slot.
+          const actions = planPods({ appName: name, spec, pods, template, hash, now: NOW });
           const live = new Set(pods.filter((p) => !isTerminating(p)).map((p) => p.metadata!.name));
           const deletes = actions.flatMap((a) => (a.kind === 'delete' ? [a.name] : []));
           const creates = actions.flatMap((a) => (a.kind === 'create' ? [a] : []));

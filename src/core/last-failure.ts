@@ -1,0 +1,129 @@
+import type { V1ContainerStateTerminated, V1ContainerStatus, V1Pod } from '@kubernetes/client-node';
+import { isDeepStrictEqual } from 'node:util';
+import { Reason } from '../api/constants';
+import type { AppSpec, AppStatus, LastFailure } from '../api/schema';
+import { lastLines } from './helper-status';
+import { containerStatus, templateHashOf, toIso } from './pod-facts';
+
+/**
+ * A memory of failures: each init step and sidecar keeps its last failure (exit code, reason,
+ * message, time, Pod) across Pod replacements and rollouts, until it succeeds with the current
+ * template. A container status forgets a failure when its Pod is replaced; this does not. One
+ * entry per helper, so it stays bounded however long something fails.
+ */
+
+export interface FailureInput {
+  spec: AppSpec;
+  /** Every Pod observed, those on their way out included: a failed Pod is often deleted at once. */
+  pods: V1Pod[];
+  hash?: string;
+  mode: 'Native' | 'Classic';
+  previous?: AppStatus;
+  now: Date;
+}
+
+/** stepFailures gives each init step's last failure (undefined: none to remember). */
+export function stepFailures(input: FailureInput): Map<string, LastFailure | undefined> {
+  const out = new Map<string, LastFailure | undefined>();
+  for (const step of input.spec.initSteps ?? []) {
+    const seen = input.pods.flatMap((pod) => {
+      const cs = containerStatus(pod, step.name, true);
+      if (succeeded(cs)) return [];
+      const timedOut = timedOutFailure(pod, cs, step.timeoutSeconds, input.now);
+      const failed = failureOf(pod, cs?.state?.terminated) ?? failureOf(pod, cs?.lastState?.terminated);
+      return [failed, timedOut]
+        .filter((f): f is LastFailure => !!f)
+        .map((failure) => ({ failure, hash: templateHashOf(pod) }));
+    });
+    const done = input.pods.some(
+      (pod) => templateHashOf(pod) === input.hash && succeeded(containerStatus(pod, step.name, true)),
+    );
+    const before = input.previous?.initSteps?.find((s) => s.name === step.name)?.lastFailure;
+    out.set(step.name, remembered(seen, done, before, input.hash));
+  }
+  return out;
+}
+
+/** sidecarFailures gives each sidecar's last failure; being ready with the current template clears it. */
+export function sidecarFailures(input: FailureInput): Map<string, LastFailure | undefined> {
+  const out = new Map<string, LastFailure | undefined>();
+  for (const sidecar of input.spec.sidecars ?? []) {
+    const status = (pod: V1Pod) =>
+      containerStatus(pod, sidecar.name, input.mode === 'Native') ??
+      containerStatus(pod, sidecar.name, input.mode !== 'Native');
+    const seen = input.pods.flatMap((pod) => {
+      const cs = status(pod);
+      if (cs?.ready) return [];
+      const failed = failureOf(pod, cs?.state?.terminated) ?? failureOf(pod, cs?.lastState?.terminated);
+      return failed ? [{ failure: failed, hash: templateHashOf(pod) }] : [];
+    });
+    const done = input.pods.some((pod) => templateHashOf(pod) === input.hash && !!status(pod)?.ready);
+    const before = input.previous?.sidecars?.find((s) => s.name === sidecar.name)?.lastFailure;
+    out.set(sidecar.name, remembered(seen, done, before, input.hash));
+  }
+  return out;
+}
+
+/** failuresChanged: a failure not yet written must be, even in a pass that replaced Pods (they may be gone by the next). */
+export function failuresChanged(before: AppStatus | undefined, after: AppStatus): boolean {
+  const of = (s: AppStatus | undefined) => [
+    ...(s?.initSteps ?? []).map((e) => [e.name, e.lastFailure]),
+    ...(s?.sidecars ?? []).map((e) => [e.name, e.lastFailure]),
+  ];
+  return !isDeepStrictEqual(of(before), of(after));
+}
+
+function succeeded(cs: V1ContainerStatus | undefined): boolean {
+  return cs?.state?.terminated?.exitCode === 0;
+}
+
+function failureOf(pod: V1Pod, t: V1ContainerStateTerminated | undefined): LastFailure | undefined {
+  if (!t || (t.exitCode ?? 0) === 0) return undefined;
+  return {
+    exitCode: t.exitCode,
+    reason: t.reason ?? 'Error',
+    message: lastLines(t.message),
+    time: toIso(t.finishedAt),
+    pod: pod.metadata?.name ?? '',
+  };
+}
+
+/** A run past timeoutSeconds; how long it ran is the deadline itself: the operator ends it then. */
+function timedOutFailure(
+  pod: V1Pod,
+  cs: V1ContainerStatus | undefined,
+  timeoutSeconds: number | undefined,
+  now: Date,
+): LastFailure | undefined {
+  const started = cs?.state?.running?.startedAt;
+  if (timeoutSeconds === undefined || !started) return undefined;
+  const at = new Date(started).getTime() + timeoutSeconds * 1000;
+  if (!(at <= now.getTime())) return undefined; // not yet, or a start time that is not a time
+  return {
+    reason: Reason.StepTimedOut,
+    message: `still running after ${timeoutSeconds}s, its timeoutSeconds`,
+    time: toIso(new Date(at)),
+    pod: pod.metadata?.name ?? '',
+  };
+}
+
+/**
+ * remembered: the newest failure seen, else the one written before; a success with the current
+ * template forgets it, and from then on failures of older Pods still on their way out do not count.
+ */
+function remembered(
+  seen: Array<{ failure: LastFailure; hash?: string }>,
+  done: boolean,
+  before: LastFailure | undefined,
+  hash: string | undefined,
+): LastFailure | undefined {
+  const counted = done ? seen.filter((s) => s.hash === hash) : seen;
+  return newest(counted.map((s) => s.failure)) ?? (done ? undefined : before);
+}
+
+function newest(failures: LastFailure[]): LastFailure | undefined {
+  return failures.reduce<LastFailure | undefined>(
+    (a, b) => (!a || Date.parse(b.time ?? '') > Date.parse(a.time ?? '') ? b : a),
+    undefined,
+  );
+}
