@@ -57,6 +57,8 @@ export interface Results {
     marginalBytesPerPod: number;
     rssBytes: number;
     emptyRssBytes: number;
+    /** The RSS of the process that ran the P1 bursts, before P5 restarts it. */
+    rssAfterBurstsBytes?: number;
     convergeSeconds: number;
   };
   p6?: {
@@ -127,7 +129,10 @@ export function renderMarkdown(r: Results): string {
     rows.push([
       `P5 memory, ${r.p5.pods} Pods`,
       `**${kb(r.p5.marginalBytesPerPod)}** heap per Pod above the empty heap (heap after GC ${mib(r.p5.heapBytes)}, empty ${mib(r.p5.emptyHeapBytes)}); ` +
-        `RSS **${mib(r.p5.rssBytes)}** (empty ${mib(r.p5.emptyRssBytes)})`,
+        `RSS **${mib(r.p5.rssBytes)}** (empty ${mib(r.p5.emptyRssBytes)}` +
+        (r.p5.rssAfterBurstsBytes
+          ? `; the process that ran the P1 bursts held ${mib(r.p5.rssAfterBurstsBytes)} with no Pods)`
+          : ')'),
       '≤ 4 KB per Pod; RSS ≤ 100 MiB',
       verdict(r.p5.marginalBytesPerPod <= 4 * 1024 && r.p5.rssBytes <= 100 * 2 ** 20),
     ]);

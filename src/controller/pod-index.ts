@@ -9,14 +9,15 @@ import type { Expectations } from './expectations';
  * expectations what the cache now shows.
  */
 export class PodIndex {
-  private readonly byApp = new Map<string, Map<string, V1Pod>>();
+  /** An array, not a Map, per app: most apps have a Pod or a few, and a Map's table costs more than they do. */
+  private readonly byApp = new Map<string, V1Pod[]>();
   /** namespace/pod → the key of the app that controlled it when last seen. */
   private readonly ownerOf = new Map<string, string>();
 
   constructor(private readonly expectations: Expectations) {}
 
   podsOf(key: string): V1Pod[] {
-    return [...(this.byApp.get(key)?.values() ?? [])];
+    return [...(this.byApp.get(key) ?? [])];
   }
 
   /** onPod records a change and returns the keys to reconcile, a former owner's first. */
@@ -37,8 +38,10 @@ export class PodIndex {
       this.forget(key, name);
       this.expectations.observeDelete(key, name);
     } else {
-      const pods = this.byApp.get(key) ?? new Map<string, V1Pod>();
-      pods.set(name, pod);
+      const pods = this.byApp.get(key) ?? [];
+      const at = pods.findIndex((p) => p.metadata!.name === name);
+      if (at >= 0) pods[at] = pod;
+      else pods.push(pod);
       this.byApp.set(key, pods);
       this.ownerOf.set(podKey, key);
       this.expectations.observeAdd(key, name);
@@ -50,9 +53,9 @@ export class PodIndex {
   }
 
   private forget(key: string, name: string): void {
-    const pods = this.byApp.get(key);
-    pods?.delete(name);
-    if (pods && !pods.size) this.byApp.delete(key);
+    const pods = this.byApp.get(key)?.filter((p) => p.metadata!.name !== name);
+    if (pods?.length) this.byApp.set(key, pods);
+    else this.byApp.delete(key);
     this.ownerOf.delete(`${key.split('/')[0]}/${name}`);
   }
 }

@@ -74,7 +74,7 @@ export async function reconcile(key: string, d: ReconcileDeps): Promise<Outcome>
     return 'deleted';
   }
   const now = d.now();
-  const stored = d.lastWritten.statusOf(key, app);
+  let stored = d.lastWritten.statusOf(key, app);
   const { parsed, mode, template } = renderSpec(app, d.render, d.specs);
   const named = d.podsOf(key);
   const pods = named.filter((p) => isControlledBy(p, app.metadata.uid));
@@ -86,6 +86,17 @@ export async function reconcile(key: string, d: ReconcileDeps): Promise<Outcome>
   let wrote = false;
   const events: EventTuple[] = [];
   const waiting = parsed.ok && !d.expectations.satisfied(key);
+  const derive = () =>
+    deriveStatus({
+      generation: app.metadata.generation,
+      parsed,
+      pods,
+      hash: template?.hash,
+      sidecarMode: mode,
+      failure,
+      previous: stored,
+      now,
+    });
   if (parsed.ok && template && !waiting) {
     const actions = planPods({
       appName: app.metadata.name,
@@ -96,20 +107,26 @@ export async function reconcile(key: string, d: ReconcileDeps): Promise<Outcome>
       takenNames,
       now,
     });
+    // kstatus reads an object without a status as Current, so the first is written in this pass. It is
+    // sent beside the Pod creates, not after them: a new object's first pass then costs one round trip,
+    // not two. A create that fails makes the status below differ from this one: it is written after it.
+    const firstStatus = !stored?.conditions?.length && actions.length > 0 ? derive() : undefined;
+    const firstWrite = firstStatus && settle(d.writer.patchStatus(app, firstStatus, stored));
     failure = await applyActions(key, app, actions, pods, d.writer, d.expectations, events);
     wrote = actions.length > 0;
+    if (firstWrite && firstStatus) {
+      const written = await firstWrite;
+      if ('error' in written) {
+        // Deleted since the cache showed it: nothing to report on, and its delete event tidies up.
+        if (written.error instanceof ApiError && written.error.status === 404) return 'deleted';
+        throw written.error;
+      }
+      d.lastWritten.remember(key, app, written.value, firstStatus);
+      stored = firstStatus;
+    }
   }
 
-  const status = deriveStatus({
-    generation: app.metadata.generation,
-    parsed,
-    pods,
-    hash: template?.hash,
-    sidecarMode: mode,
-    failure,
-    previous: stored,
-    now,
-  });
+  const status = derive();
   events.push(...transitionEvents(stored, status));
   // Events are not on the way to the status: send them without waiting (the client still rate-limits them).
   for (const [type, reason, message] of events) {
@@ -156,6 +173,14 @@ export async function reconcile(key: string, d: ReconcileDeps): Promise<Outcome>
   if (!parsed.ok) return 'invalid';
   if (waiting) return 'waiting';
   return held ? 'held' : wrote ? 'updated' : 'unchanged';
+}
+
+/** settle waits for a promise without letting its rejection go unhandled while other work is awaited. */
+function settle<T>(p: Promise<T>): Promise<{ value: T } | { error: unknown }> {
+  return p.then(
+    (value) => ({ value }),
+    (error: unknown) => ({ error }),
+  );
 }
 
 /**

@@ -61,7 +61,8 @@ interface Sent {
 
 export class EventCorrelator {
   private readonly sent: Lru<Sent>;
-  private readonly aggregates: Lru<{ messages: Set<string>; last: number }>;
+  /** The recent messages are an array: at most aggregateMaxEvents of them, and a Set's table costs more. */
+  private readonly aggregates: Lru<{ messages: string[]; last: number }>;
   private readonly buckets: Lru<{ tokens: number; at: number }>;
 
   constructor(private readonly options: CorrelatorOptions = CLIENT_GO_DEFAULTS) {
@@ -72,21 +73,21 @@ export class EventCorrelator {
 
   correlate(event: EventFacts, now: Date): EventDecision {
     const t = now.getTime();
-    const objectKey = [event.subject.kind, event.subject.namespace, event.subject.name, event.subject.uid].join(
-      '\u0000',
-    );
+    // The uid alone names the object (client-go joins kind, namespace, name and uid): the keys are kept
+    // for thousands of objects, so the shorter the better.
+    const objectKey = event.subject.uid;
     const aggregateKey = `${objectKey}\u0000${event.type}\u0000${event.reason}`;
     let record = this.aggregates.get(aggregateKey);
-    if (!record || t - record.last > this.options.aggregateIntervalMs) record = { messages: new Set(), last: t };
-    record.messages.add(event.message);
+    if (!record || t - record.last > this.options.aggregateIntervalMs) record = { messages: [], last: t };
+    if (!record.messages.includes(event.message)) record.messages.push(event.message);
     record.last = t;
     this.aggregates.set(aggregateKey, record);
 
     let key = `${aggregateKey}\u0000${event.message}`;
     let message = event.message;
-    if (record.messages.size >= this.options.aggregateMaxEvents) {
+    if (record.messages.length >= this.options.aggregateMaxEvents) {
       // As client-go: keep the set one short of the limit, so every further message stays combined.
-      record.messages.delete(record.messages.values().next().value!);
+      record.messages.shift();
       key = aggregateKey;
       message = COMBINED_PREFIX + event.message;
     }

@@ -73,13 +73,13 @@ function deps(
 describe('reconcile', () => {
   const app = anApp().withStep('migrate').withSidecar('log');
 
-  it('creates the missing Pod and writes the first status at once: kstatus reads no status as Current', async () => {
+  it('creates the missing Pod and writes the first status at once, beside the create: kstatus reads no status as Current', async () => {
     const w = new RecordingWriter();
     assert.equal(await reconcile('ns/shop', deps(app.object(), [], w)), 'updated');
     assert.deepEqual(w.calls, [
+      'patch status',
       `create pod shop-${app.template().hash.slice(0, 5)}-0`,
       'event Normal PodCreated',
-      'patch status',
     ]);
     const reconciling = w.statuses[0].conditions!.find((c) => c.type === 'Reconciling')!;
     assert.deepEqual([reconciling.status, reconciling.observedGeneration], ['True', 1]);
@@ -187,8 +187,14 @@ describe('reconcile', () => {
       reconcile('ns/shop', deps(app.object(), [], w)),
       (err: Error) => err.constructor.name === 'PermanentError',
     );
-    assert.deepEqual(w.calls.slice(1), ['event Warning FailedCreate', 'patch status']);
-    assert.match(w.statuses[0].conditions!.find((c) => c.type === 'Degraded')!.message, /violates PodSecurity/);
+    // The first status went out beside the create; the refusal is written right after it.
+    assert.deepEqual(w.calls, [
+      'patch status',
+      `create pod shop-${app.template().hash.slice(0, 5)}-0`,
+      'event Warning FailedCreate',
+      'patch status',
+    ]);
+    assert.match(w.statuses[1].conditions!.find((c) => c.type === 'Degraded')!.message, /violates PodSecurity/);
   });
 
   it('does nothing for a deleted AppWithHelpers: the garbage collector removes its Pods', async () => {
@@ -204,7 +210,7 @@ describe('reconcile', () => {
     ];
     const w = new RecordingWriter();
     await reconcile('ns/shop', deps(app.object(), [stranger], w));
-    assert.ok(w.calls[0].startsWith('create pod'), 'a Pod of its own is created; the stranger is not touched');
+    assert.ok(w.calls[1].startsWith('create pod'), 'a Pod of its own is created; the stranger is not touched');
     assert.ok(!w.calls.some((c) => c.startsWith('delete')));
   });
 
@@ -216,9 +222,9 @@ describe('reconcile', () => {
     w.failDelete = new ApiError(500, 'InternalError', 'etcdserver: request timed out');
     await assert.rejects(reconcile('ns/shop', deps(app.object(), [failed], w, expectations)));
     assert.ok(expectations.satisfied('ns/shop'), 'the unsent create (and the failed delete) still wait');
-    assert.match(w.statuses[0].conditions!.find((c) => c.type === 'Degraded')!.reason, /FailedDelete/);
+    assert.match(w.statuses.at(-1)!.conditions!.find((c) => c.type === 'Degraded')!.reason, /FailedDelete/);
     const again = new RecordingWriter();
-    await reconcile('ns/shop', deps(app.object(w.statuses[0]), [failed], again, expectations));
+    await reconcile('ns/shop', deps(app.object(w.statuses.at(-1)), [failed], again, expectations));
     assert.equal(again.calls[0], `delete pod ${failed.metadata!.name}`);
   });
 
@@ -235,7 +241,7 @@ describe('reconcile', () => {
     await assert.rejects(reconcile('ns/shop', deps(app.object(), [], w)));
     assert.ok(w.calls.includes('event Warning FailedCreate'), w.calls.join(', '));
     assert.match(
-      w.statuses[0].conditions!.find((c) => c.type === 'Degraded')!.message,
+      w.statuses.at(-1)!.conditions!.find((c) => c.type === 'Degraded')!.message,
       /already exists and is not controlled by this AppWithHelpers/,
     );
   });
