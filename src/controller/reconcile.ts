@@ -116,13 +116,14 @@ export async function reconcile(key: string, d: ReconcileDeps): Promise<Outcome>
     wrote = actions.length > 0;
     if (firstWrite && firstStatus) {
       const written = await firstWrite;
-      if ('error' in written) {
-        // Deleted since the cache showed it: nothing to report on, and its delete event tidies up.
-        if (written.error instanceof ApiError && written.error.status === 404) return 'deleted';
-        throw written.error;
+      // Deleted since the cache showed it: nothing to report on, and its delete event tidies up.
+      if ('error' in written && written.error instanceof ApiError && written.error.status === 404) return 'deleted';
+      // Any other failure is not thrown here: the creates' Events and a FailedCreate would be lost with
+      // it. The object still has no status, so the write below tries again after the Events and throws.
+      if ('value' in written) {
+        d.lastWritten.remember(key, app, written.value, firstStatus);
+        stored = firstStatus;
       }
-      d.lastWritten.remember(key, app, written.value, firstStatus);
-      stored = firstStatus;
     }
   }
 

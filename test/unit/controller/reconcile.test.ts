@@ -16,6 +16,8 @@ class RecordingWriter implements Writer {
   failCreate?: ApiError;
   failDelete?: ApiError;
   failStatus?: ApiError;
+  /** Fails only the next this many status writes. */
+  failStatusTimes = 0;
   createAnswer: 'created' | 'exists' | 'taken' = 'created';
   async createPod(pod: V1Pod) {
     this.calls.push(`create pod ${pod.metadata!.name}`);
@@ -28,7 +30,7 @@ class RecordingWriter implements Writer {
   }
   async patchStatus(_app: AppWithHelpers, status: AppStatus) {
     this.calls.push('patch status');
-    if (this.failStatus) throw this.failStatus;
+    if (this.failStatus && this.failStatusTimes-- > 0) throw this.failStatus;
     this.statuses.push(status);
     return String(100 + this.statuses.length);
   }
@@ -100,10 +102,38 @@ describe('reconcile', () => {
     await reconcile('ns/shop', deps(app.object(), [aPod(app).ready().build()], settled));
     const w = new RecordingWriter();
     w.failStatus = new ApiError(404, 'NotFound', 'appwithhelpers.helpers.dev "shop" not found');
+    w.failStatusTimes = Infinity;
     assert.equal(
       await reconcile('ns/shop', deps(app.object(settled.statuses[0]), [aPod(app).initDone(1).build()], w)),
       'deleted',
     );
+  });
+
+  describe('a first status write that fails beside the creates', () => {
+    const created = `create pod shop-${app.template().hash.slice(0, 5)}-0`;
+    for (const row of [
+      {
+        what: 'once: sent again after the PodCreated Event, in the same pass',
+        times: 1,
+        calls: ['patch status', created, 'event Normal PodCreated', 'patch status'],
+        outcome: 'updated',
+      },
+      {
+        what: 'again: the PodCreated Event still goes out before the error makes the queue retry',
+        times: 2,
+        calls: ['patch status', created, 'event Normal PodCreated', 'patch status'],
+        outcome: 'throws',
+      },
+    ])
+      it(row.what, async () => {
+        const w = new RecordingWriter();
+        w.failStatus = new ApiError(500, 'InternalError', 'etcdserver: request timed out');
+        w.failStatusTimes = row.times;
+        const run = reconcile('ns/shop', deps(app.object(), [], w));
+        if (row.outcome === 'throws') await assert.rejects(run, /etcdserver/);
+        else assert.equal(await run, row.outcome);
+        assert.deepEqual(w.calls, row.calls);
+      });
   });
 
   it('writes at once the first change after a settled status', async () => {
