@@ -3,7 +3,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { Reason } from '../api/constants';
 import type { AppSpec, AppStatus, LastFailure } from '../api/schema';
 import { lastLines } from './helper-status';
-import { containerStatus, templateHashOf, toIso } from './pod-facts';
+import { containerStatus, isFinished, isTerminating, templateHashOf, toIso } from './pod-facts';
 
 /**
  * A memory of failures: each init step and sidecar keeps its last failure (exit code, reason,
@@ -30,7 +30,12 @@ export function stepFailures(input: FailureInput): Map<string, LastFailure | und
       const cs = containerStatus(pod, step.name, true);
       if (succeeded(cs)) return [];
       const timedOut = timedOutFailure(pod, cs, step.timeoutSeconds, input.now);
-      const failed = failureOf(pod, cs?.state?.terminated) ?? failureOf(pod, cs?.lastState?.terminated);
+      // A step killed with its Pod after its timeoutSeconds (the operator deleted the Pod for it) ran out
+      // of time; the kubelet's kill (exit code 137) is not a failure of its own.
+      const killedForTime = !!timedOut && !cs?.state?.running;
+      const failed =
+        (killedForTime ? undefined : failureOf(pod, cs?.state?.terminated)) ??
+        failureOf(pod, cs?.lastState?.terminated);
       return [failed, timedOut]
         .filter((f): f is LastFailure => !!f)
         .map((failure) => ({ failure, hash: templateHashOf(pod) }));
@@ -54,7 +59,13 @@ export function sidecarFailures(input: FailureInput): Map<string, LastFailure | 
     const seen = input.pods.flatMap((pod) => {
       const cs = status(pod);
       if (cs?.ready) return [];
-      const failed = failureOf(pod, cs?.state?.terminated) ?? failureOf(pod, cs?.lastState?.terminated);
+      // A sidecar runs until its Pod ends: terminated in a Pod that failed (a step out of attempts) or is
+      // being deleted (timed out, rolled), it was stopped with the Pod and did not fail. Its earlier
+      // crashes are in lastState.
+      const stoppedWithPod = isFinished(pod) || isTerminating(pod);
+      const failed =
+        (stoppedWithPod ? undefined : failureOf(pod, cs?.state?.terminated)) ??
+        failureOf(pod, cs?.lastState?.terminated);
       return failed ? [{ failure: failed, hash: templateHashOf(pod) }] : [];
     });
     const done = input.pods.some((pod) => templateHashOf(pod) === input.hash && !!status(pod)?.ready);
@@ -95,10 +106,13 @@ function timedOutFailure(
   timeoutSeconds: number | undefined,
   now: Date,
 ): LastFailure | undefined {
-  const started = cs?.state?.running?.startedAt;
+  // Running, or stopped with its Pod being deleted (the operator deletes a timed-out one): until then.
+  const killed = isTerminating(pod) ? cs?.state?.terminated : undefined;
+  const started = cs?.state?.running?.startedAt ?? killed?.startedAt;
   if (timeoutSeconds === undefined || !started) return undefined;
   const at = new Date(started).getTime() + timeoutSeconds * 1000;
-  if (!(at <= now.getTime())) return undefined; // not yet, or a start time that is not a time
+  const until = killed?.finishedAt ? new Date(killed.finishedAt).getTime() : now.getTime();
+  if (!(at <= until)) return undefined; // not yet, or a start time that is not a time
   return {
     reason: Reason.StepTimedOut,
     message: `still running after ${timeoutSeconds}s, its timeoutSeconds`,

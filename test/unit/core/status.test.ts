@@ -703,6 +703,38 @@ describe('slimPod', () => {
       assert.equal(next.initSteps![0].lastFailure?.pod, pod.metadata!.name);
     });
 
+    it('a step killed with the Pod deleted for its timeout stays StepTimedOut, not the kill (exit code 137)', () => {
+      const a = budget({ timeoutSeconds: 30 });
+      const slow = aPod(a).stepRunningFor('migrate', 31).build();
+      const timedOut = status(a, [slow]);
+      // The kubelet stops the step of the deleted Pod and says so before the Pod is gone.
+      const killed = aPod(a).stepRunningFor('migrate', 31).terminating().failed().build();
+      const cs = killed.status!.initContainerStatuses![0];
+      cs.state = {
+        terminated: { exitCode: 137, reason: 'Error', startedAt: new Date(NOW.getTime() - 31_000), finishedAt: NOW },
+      };
+      const next = status(
+        a,
+        [killed, aPod(a).stepRunningFor('migrate', 1).withStepFailures('migrate=1').named('shop-x-0-1').build()],
+        { previous: timedOut },
+      );
+      assert.deepEqual(next.initSteps![0].lastFailure, timedOut.initSteps![0].lastFailure);
+      assert.equal(cond(next, 'Degraded').reason, 'StepTimedOut');
+    });
+
+    for (const [what, end] of [
+      ['failed by a step out of attempts', (p: ReturnType<typeof aPod>) => p.stepFailed('migrate')],
+      ['deleted (a timed-out step, a rollout)', (p: ReturnType<typeof aPod>) => p.initDone(1).terminating()],
+    ] as const)
+      it(`a sidecar stopped with its Pod ${what} has no lastFailure: it did not fail`, () => {
+        const a = anApp().withSidecar('proxy', { startBeforeInitSteps: true }).withStep('migrate', { retries: 0 });
+        const pod = end(aPod(a)).build();
+        const cs = pod.status!.initContainerStatuses!.find((c) => c.name === 'proxy')!;
+        cs.state = { terminated: { exitCode: 143, reason: 'Error', startedAt: NOW, finishedAt: NOW } };
+        cs.ready = false;
+        assert.equal(status(a, [pod]).sidecars![0].lastFailure, undefined);
+      });
+
     it('within its timeoutSeconds a step is just running', () => {
       const a = budget({ timeoutSeconds: 30 });
       const s = status(a, [aPod(a).stepRunningFor('migrate', 29).build()]);
