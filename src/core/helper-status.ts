@@ -147,7 +147,10 @@ export function describeHelper(kind: string, h: HelperStatus): string {
   const logs = h.message ? `: ${h.message}` : '';
   if (isHelperFailing(h) && h.restartCount >= 1)
     return `${kind} ${h.name} keeps failing (exit code ${h.exitCode})${logs}`;
-  if (h.state === 'Terminated') return `${kind} ${h.name} exited with code ${h.exitCode}${logs}`;
+  if (h.state === 'Terminated')
+    return h.exitCode === undefined
+      ? `${kind} ${h.name} was ${h.message ?? 'stopped'}`
+      : `${kind} ${h.name} exited with code ${h.exitCode}${logs}`;
   if (h.state === 'Running') return `${kind} ${h.name} is running but not ready`;
   return `${kind} ${h.name} is waiting${h.reason ? ` (${h.reason})` : ''}${logs}`;
 }

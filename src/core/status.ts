@@ -395,9 +395,12 @@ function viewPod(
   // not cover the operator's choice) keeps its sidecars where they were.
   const sidecars = (spec.sidecars ?? []).map((s) =>
     withLastFailure(
-      helperStatus(
-        s.name,
-        containerStatus(pod, s.name, mode === 'Native') ?? containerStatus(pod, s.name, mode !== 'Native'),
+      stoppedWithPod(
+        pod,
+        helperStatus(
+          s.name,
+          containerStatus(pod, s.name, mode === 'Native') ?? containerStatus(pod, s.name, mode !== 'Native'),
+        ),
       ),
       sidecarFailed.get(s.name),
     ),
@@ -415,6 +418,17 @@ function viewPod(
     ready: isPodReady(pod) && !isFinished(pod),
     end,
   };
+}
+
+/**
+ * stoppedWithPod: a sidecar runs until its Pod ends, so in a Pod that failed (a step out of attempts)
+ * or finished its exit code is the kubelet stopping it, not a crash: without this a failed attempt
+ * made SidecarsReady say SidecarCrashLooping, and an optional sidecar sent its Warning each attempt.
+ */
+function stoppedWithPod(pod: V1Pod, h: HelperStatus): HelperStatus {
+  if (!isFinished(pod) || h.state !== 'Terminated') return h;
+  const { exitCode: _e, reason: _r, message: _m, ...rest } = h;
+  return { ...rest, reason: 'PodEnded', message: `stopped with its Pod (${pod.status?.phase})` };
 }
 
 /** The step reasons that make the AppWithHelpers Degraded, the one that speaks for all first. */

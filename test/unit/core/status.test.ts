@@ -735,6 +735,24 @@ describe('slimPod', () => {
         assert.equal(status(a, [pod]).sidecars![0].lastFailure, undefined);
       });
 
+    for (const optional of [false, true])
+      it(`a${optional ? 'n optional' : ''} sidecar stopped with a Pod its step failed is not crash-looping: no ${optional ? 'Warning for it' : 'SidecarCrashLooping'}`, () => {
+        const a = anApp()
+          .withSidecar('proxy', { startBeforeInitSteps: true, optional })
+          .withStep('migrate', { retries: 1 });
+        const pod = aPod(a).stepFailed('migrate').build();
+        const cs = pod.status!.initContainerStatuses!.find((c) => c.name === 'proxy')!;
+        cs.state = { terminated: { exitCode: 143, reason: 'Error', startedAt: NOW, finishedAt: NOW } };
+        cs.ready = false;
+        const s = status(a, [pod]);
+        assert.equal(cond(s, 'SidecarsReady').reason, 'SidecarsNotReady');
+        assert.equal(
+          cond(s, 'SidecarsReady').message,
+          `0/1 sidecars ready; ${optional ? 'optional sidecar' : 'sidecar'} proxy was stopped with its Pod (Failed)`,
+        );
+        assert.equal(cond(s, 'Degraded').reason, 'InitStepFailed');
+      });
+
     it('within its timeoutSeconds a step is just running', () => {
       const a = budget({ timeoutSeconds: 30 });
       const s = status(a, [aPod(a).stepRunningFor('migrate', 29).build()]);
