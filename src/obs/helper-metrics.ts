@@ -41,22 +41,20 @@ export class HelperMetrics {
       this.metrics.forgetApp(namespace, app);
       return;
     }
-    const restartsOf = (annotation: string) => {
-      const names = new Set(pod.metadata?.annotations?.[annotation]?.split(',') ?? []);
-      return podsOfApp
-        .flatMap((p) =>
-          [...(p.status?.initContainerStatuses ?? []), ...(p.status?.containerStatuses ?? [])].filter((s) =>
-            names.has(s.name),
-          ),
-        )
-        .reduce((n, s) => n + (s.restartCount ?? 0), 0);
-    };
-    this.metrics.sidecarRestarts.set({ namespace, appwithhelpers: app }, restartsOf(ANNOTATION_SIDECARS));
-    // A series only for apps that have optional sidecars: most have none, and each series costs memory.
-    if (pod.metadata?.annotations?.[ANNOTATION_OPTIONAL_SIDECARS])
-      this.metrics.optionalSidecarRestarts.set(
-        { namespace, appwithhelpers: app },
-        restartsOf(ANNOTATION_OPTIONAL_SIDECARS),
-      );
+    // Each Pod names its own sidecars: during a rollout old and new Pods may name different ones.
+    const restartsOf = (annotation: string) =>
+      podsOfApp.reduce((n, p) => {
+        const names = new Set(p.metadata?.annotations?.[annotation]?.split(',') ?? []);
+        return [...(p.status?.initContainerStatuses ?? []), ...(p.status?.containerStatuses ?? [])]
+          .filter((s) => names.has(s.name))
+          .reduce((m, s) => m + (s.restartCount ?? 0), n);
+      }, 0);
+    const series = { namespace, appwithhelpers: app };
+    this.metrics.sidecarRestarts.set(series, restartsOf(ANNOTATION_SIDECARS));
+    // A series only while the app's Pods have optional sidecars: most have none, and each series costs
+    // memory; once none has (optional taken out of the spec and the Pods rolled) it goes, not frozen.
+    if (podsOfApp.some((p) => p.metadata?.annotations?.[ANNOTATION_OPTIONAL_SIDECARS]))
+      this.metrics.optionalSidecarRestarts.set(series, restartsOf(ANNOTATION_OPTIONAL_SIDECARS));
+    else this.metrics.optionalSidecarRestarts.remove(series);
   }
 }

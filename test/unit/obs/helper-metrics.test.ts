@@ -31,4 +31,20 @@ describe('HelperMetrics: sidecar restarts', () => {
     helpers.observe(other, false, 'shop', [other], true);
     assert.deepEqual(await series(metrics), ['appwithhelpers_sidecar_restarts 2']);
   });
+
+  it('drops the optional series once no Pod has optional sidecars (optional taken out and the Pods rolled)', async () => {
+    const metrics = new Metrics();
+    const helpers = new HelperMetrics(metrics);
+    const before = podWith(anApp().withSidecar('log', { optional: true }), { log: 5 });
+    helpers.observe(before, false, 'shop', [before], true);
+    const after = podWith(anApp().withSidecar('log'), { log: 1 });
+    helpers.observe(after, false, 'shop', [before, after], true);
+    assert.deepEqual(
+      await series(metrics),
+      ['appwithhelpers_sidecar_restarts 6', 'appwithhelpers_optional_sidecar_restarts 5'],
+      'each Pod counts its own optional sidecars during the rollout',
+    );
+    helpers.observe(before, true, 'shop', [after], true);
+    assert.deepEqual(await series(metrics), ['appwithhelpers_sidecar_restarts 1']);
+  });
 });
