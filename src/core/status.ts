@@ -237,7 +237,19 @@ export function deriveStatus(input: StatusInput): AppStatus {
     initProgress: `${least ? least.stepsDone : 0}/${stepCount}`,
     sidecarsReady: `${least ? least.sidecarsReady : 0}/${sidecarCount}`,
   };
-  const lastProgressTime = progressTime(input.previous, counts, now);
+  // An attempt is a Pod (step-attempts.ts): a Pod replacing failed attempts runs again the steps and
+  // starts again the sidecars they got through. That is no progress until it gets past the furthest
+  // step they failed at, or a step failing (or timing out) in every new Pod never met the deadline.
+  const inherited = least ? stepFailuresOf(least.pod) : {};
+  const redoneUpTo = Math.max(-1, ...(spec.initSteps ?? []).flatMap((s, i) => (inherited[s.name] ? [i] : [])));
+  const redoing = !!least && !!input.previous && least.stepsDone <= redoneUpTo;
+  const lastProgressTime = progressTime(
+    input.previous,
+    redoing
+      ? { ...counts, initProgress: input.previous?.initProgress, sidecarsReady: input.previous?.sidecarsReady }
+      : counts,
+    now,
+  );
 
   // Progressing: True until the rollout is complete, False once it is, or when it made no
   // progress for progressDeadlineSeconds (as a Deployment's ProgressDeadlineExceeded).

@@ -753,6 +753,25 @@ describe('slimPod', () => {
         assert.equal(cond(s, 'Degraded').reason, 'InitStepFailed');
       });
 
+    for (const row of [
+      { attempt: 'a first attempt', failures: undefined, progress: true },
+      { attempt: 'a Pod replacing failed attempts', failures: 'migrate=2', progress: false },
+    ])
+      it(`the progress deadline: ${row.attempt} getting through the steps before the failing one is ${row.progress ? '' : 'no '}progress`, () => {
+        const a = anApp()
+          .withSidecar('proxy', { startBeforeInitSteps: true })
+          .withStep('seed')
+          .withStep('migrate', { retries: 5 })
+          .with({ progressDeadlineSeconds: 60 });
+        const at = (p: ReturnType<typeof aPod>) => (row.failures ? p.withStepFailures(row.failures) : p).build();
+        const started = status(a, [at(aPod(a).created())]);
+        const later = new Date(NOW.getTime() + 61_000);
+        // The proxy got ready and seed ran once more: what every earlier attempt did already.
+        const s = status(a, [at(aPod(a).initDone(2))], { previous: started, now: later });
+        assert.equal(s.lastProgressTime, (row.progress ? later : NOW).toISOString());
+        assert.equal(cond(s, 'Stalled').status, row.progress ? 'False' : 'True');
+      });
+
     it('within its timeoutSeconds a step is just running', () => {
       const a = budget({ timeoutSeconds: 30 });
       const s = status(a, [aPod(a).stepRunningFor('migrate', 29).build()]);
