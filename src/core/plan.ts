@@ -59,6 +59,9 @@ export function planPods({ appName, spec, pods, template, hash, takenNames = [],
     replacing(p);
     actions.push({ kind: 'delete', name: p.metadata!.name!, reason: 'StepTimedOut' });
   }
+  // A Pod deleted for its attempt may be gone before its replacement exists (the create failed, say:
+  // the deletes go first): while it is terminating it still counts, or the budget would start over.
+  for (const p of pods.filter(isTerminating)) replacing(p);
   const active = live.filter((p) => (!isFinished(p) || kept.has(p)) && !timedOut.includes(p));
   const current = new Map<number, V1Pod>();
   const stale = new Map<number, V1Pod[]>();

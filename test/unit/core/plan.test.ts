@@ -129,6 +129,18 @@ describe('planPods', () => {
         [`delete shop-${r2}-0 (PodFailed)`, `create shop-${r2}-0-1 (Replacement) [migrate=2]`],
       ],
       [
+        'counts a failed Pod already on its way out when its replacement is still missing (its create failed)',
+        retries2,
+        [aPod(retries2).stepFailed('migrate').withStepFailures('migrate=1').terminating().build()],
+        [`create shop-${r2}-0-1 (Missing) [migrate=2]`],
+      ],
+      [
+        'counts a timed-out Pod on its way out likewise',
+        both,
+        [aPod(both).stepRunningFor('migrate', 31).terminating().build()],
+        [`create shop-${b}-0-1 (Missing) [migrate=1]`],
+      ],
+      [
         'keeps the last failing Pod and makes no other once the retries are used up',
         retries2,
         [aPod(retries2).stepFailed('migrate').withStepFailures('migrate=2').build()],
