@@ -50,7 +50,7 @@ describe('the test control plane', () => {
       const cluster = testCluster();
       await cluster.kubectl(
         ['apply', '-n', ns, '-f', '-'],
-        podYaml('walk', { init: ['setup'], annotations: { 'kwok.helpers.dev/step-delay': '300ms' } }),
+        podYaml('walk', { init: ['setup'], annotations: { 'kwok.helpers.dev/step-delay': '1s' } }),
       );
       const seen = await watchPodColumns(cluster, ns, 'walk', (cols) => cols.status === 'Running', 30_000);
       assert.deepEqual(distinct(seen.map((c) => c.status)), ['Init:0/1', 'PodInitializing', 'Running']);
@@ -64,7 +64,8 @@ describe('the test control plane', () => {
         podYaml('side', {
           init: ['setup'],
           nativeSidecars: ['proxy'],
-          annotations: { 'kwok.helpers.dev/step-delay': '200ms' },
+          // Each state lasts a step: long enough for a poll of kubectl on a busy machine to see it.
+          annotations: { 'kwok.helpers.dev/step-delay': '1s' },
         }),
       );
       const seen = await watchPodColumns(cluster, ns, 'side', (cols) => cols.status === 'Running', 30_000);
