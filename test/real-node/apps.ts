@@ -12,7 +12,11 @@ export function anApp(name: string, spec: Record<string, unknown>): string {
     spec: {
       app: { name: 'app', image: 'busybox:1.36', command: ['sh', '-c', 'echo app started; exec sleep 3600'] },
       ...spec,
-      podTemplate: { spec: { terminationGracePeriodSeconds: 1, ...realNodePlacement } },
+      // A podTemplate the test gives keeps its metadata (annotations such as helpers.dev/restartedAt).
+      podTemplate: {
+        ...(spec.podTemplate as object | undefined),
+        spec: { terminationGracePeriodSeconds: 1, ...realNodePlacement },
+      },
     },
   });
 }
