@@ -128,7 +128,12 @@ export async function reconcile(key: string, d: ReconcileDeps): Promise<Outcome>
   }
 
   const status = derive();
-  events.push(...transitionEvents(stored, status));
+  // While its own creates or deletes are not in the cache yet, the cache shows a moment that never
+  // was (a failed Pod gone, its replacement not there): a status from it would flicker, e.g. a
+  // failing step read as "nothing is failing" between two attempts. The Pods' events bring the key
+  // back once the cache has caught up. The first status goes out regardless (kstatus).
+  const stale = waiting && !!stored?.conditions?.length;
+  if (!stale) events.push(...transitionEvents(stored, status));
   // Events are not on the way to the status: send them without waiting (the client still rate-limits them).
   for (const [type, reason, message] of events) {
     d.writer
@@ -146,6 +151,8 @@ export async function reconcile(key: string, d: ReconcileDeps): Promise<Outcome>
   let held = false;
   if (isDeepStrictEqual(status, stored ?? {})) {
     d.heldSince.delete(key);
+  } else if (stale) {
+    // See above: written once the cache shows this process's own Pod writes.
   } else if (wrote && !failure && !first && !failuresChanged(stored, status)) {
     // Pods were just created or deleted: their events bring this key back with a newer picture.
   } else if (

@@ -195,6 +195,25 @@ describe('reconcile', () => {
     assert.ok(!w.calls.some((c) => c.startsWith('create')), w.calls.join(', '));
   });
 
+  it('writes no status while its own Pod writes are not in the cache: a replaced failing Pod does not read as "nothing is failing"', async () => {
+    const budget = anApp().withStep('migrate', { retries: 3 });
+    const expectations = new Expectations();
+    const failed = aPod(budget).stepFailed('migrate').build();
+    const replace = new RecordingWriter();
+    await reconcile('ns/shop', deps(budget.object(), [failed], replace, expectations));
+    assert.ok(
+      replace.calls.some((c) => c.startsWith('create pod')),
+      replace.calls.join(', '),
+    );
+    const degraded = (st: AppStatus) => st.conditions!.find((c) => c.type === 'Degraded')!;
+    const stored = replace.statuses.at(-1)!;
+    assert.equal(degraded(stored).status, 'True');
+    // The failed Pod is gone from the cache, its replacement not there yet.
+    const between = new RecordingWriter();
+    assert.equal(await reconcile('ns/shop', deps(budget.object(stored), [], between, expectations)), 'waiting');
+    assert.deepEqual(between.calls, [], 'no status and no Event from a cache that lags its own writes');
+  });
+
   it('leaves Pods alone on an invalid spec, and says why once', async () => {
     const bad = anApp().with({ app: { name: 'web' } as never });
     const pods = [aPod(app).ready().build()];
