@@ -5,18 +5,12 @@
 import { strict as assert } from 'node:assert';
 import { sleep } from '../cluster/control-plane';
 import { testCluster } from './cluster-hooks';
-import { createNamespace } from './kube-helpers';
+import { awhEventsOf, conditionOf, createNamespace, type AwhCondition as Condition } from './kube-helpers';
 import { eventually, installCrd, startOperator, type RunningOperator } from './operator-harness';
 
 const ns = 'failure-status';
 const apply = (yaml: string) => testCluster().kubectl(['apply', '-n', ns, '-f', '-'], yaml);
 
-interface Condition {
-  type: string;
-  status: string;
-  reason: string;
-  message: string;
-}
 interface Awh {
   metadata: { generation: number };
   status?: {
@@ -27,31 +21,10 @@ interface Awh {
     conditions?: Condition[];
   };
 }
-interface EventItem {
-  type: string;
-  reason: string;
-  message: string;
-  count?: number;
-}
 
 const getAwh = async (name: string) =>
   JSON.parse(await testCluster().kubectl(['get', 'awh', '-n', ns, name, '-o', 'json'])) as Awh;
-const conditionOf = (awh: Awh, type: string) => awh.status?.conditions?.find((c) => c.type === type);
-const eventsOf = async (name: string) =>
-  (
-    JSON.parse(
-      await testCluster().kubectl([
-        'get',
-        'events',
-        '-n',
-        ns,
-        '--field-selector',
-        `involvedObject.kind=AppWithHelpers,involvedObject.name=${name}`,
-        '-o',
-        'json',
-      ]),
-    ) as { items: EventItem[] }
-  ).items;
+const eventsOf = (name: string) => awhEventsOf(testCluster(), ns, name);
 
 describe('failure status: Events, conditions and Ready (issue 12)', () => {
   let op: RunningOperator;

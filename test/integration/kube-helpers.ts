@@ -102,3 +102,36 @@ export async function watchPodColumns(
     await sleep(50);
   }
 }
+
+export interface AwhCondition {
+  type: string;
+  status: string;
+  reason: string;
+  message: string;
+}
+
+export interface EventItem {
+  type: string;
+  reason: string;
+  message: string;
+  count?: number;
+}
+
+/** conditionOf is an AppWithHelpers' condition of that type, if its status has one. */
+export const conditionOf = (awh: { status?: { conditions?: AwhCondition[] } }, type: string) =>
+  awh.status?.conditions?.find((c) => c.type === type);
+
+/** awhEventsOf lists the Events about one AppWithHelpers, as `kubectl get events` does. */
+export async function awhEventsOf(cluster: ControlPlane, ns: string, name: string): Promise<EventItem[]> {
+  const out = await cluster.kubectl([
+    'get',
+    'events',
+    '-n',
+    ns,
+    '--field-selector',
+    `involvedObject.kind=AppWithHelpers,involvedObject.name=${name}`,
+    '-o',
+    'json',
+  ]);
+  return (JSON.parse(out) as { items: EventItem[] }).items;
+}

@@ -11,18 +11,12 @@ import { strict as assert } from 'node:assert';
 import { sleep } from '../cluster/control-plane';
 import { testCluster } from './cluster-hooks';
 import { argoHealthOf, kstatusOf } from './health-checks';
-import { createNamespace } from './kube-helpers';
+import { conditionOf, createNamespace, type AwhCondition as Condition } from './kube-helpers';
 import { eventually, installCrd, startOperator, type RunningOperator } from './operator-harness';
 
 const ns = 'sidecar-policies';
 const apply = (yaml: string) => testCluster().kubectl(['apply', '-n', ns, '-f', '-'], yaml);
 
-interface Condition {
-  type: string;
-  status: string;
-  reason: string;
-  message: string;
-}
 interface Awh {
   metadata: { generation: number };
   status?: { observedGeneration?: number; podStatus?: string; conditions?: Condition[] };
@@ -42,7 +36,6 @@ interface Pod {
 
 const getAwh = async (name: string) =>
   JSON.parse(await testCluster().kubectl(['get', 'awh', '-n', ns, name, '-o', 'json'])) as Awh;
-const conditionOf = (awh: Awh, type: string) => awh.status?.conditions?.find((c) => c.type === type);
 const podsOf = async () =>
   (JSON.parse(await testCluster().kubectl(['get', 'pods', '-n', ns, '-o', 'json'])) as { items: Pod[] }).items;
 const warningsOf = async (name: string) =>

@@ -10,18 +10,12 @@ import { stringify } from 'yaml';
 import { sleep } from '../cluster/control-plane';
 import { testCluster } from './cluster-hooks';
 import { argoHealthDir, argoHealthOf, kstatusOf } from './health-checks';
-import { createNamespace } from './kube-helpers';
+import { awhEventsOf, conditionOf, createNamespace, type AwhCondition as Condition } from './kube-helpers';
 import { eventually, installCrd, startOperator, type RunningOperator } from './operator-harness';
 
 const ns = 'step-policies';
 const apply = (yaml: string) => testCluster().kubectl(['apply', '-n', ns, '-f', '-'], yaml);
 
-interface Condition {
-  type: string;
-  status: string;
-  reason: string;
-  message: string;
-}
 interface LastFailure {
   exitCode?: number;
   reason: string;
@@ -51,7 +45,6 @@ interface Pod {
 
 const getAwh = async (name: string) =>
   JSON.parse(await testCluster().kubectl(['get', 'awh', '-n', ns, name, '-o', 'json'])) as Awh;
-const conditionOf = (awh: Awh, type: string) => awh.status?.conditions?.find((c) => c.type === type);
 const podsOf = async (name: string) =>
   (
     JSON.parse(
@@ -60,21 +53,7 @@ const podsOf = async (name: string) =>
       items: Pod[];
     }
   ).items;
-const eventsOf = async (name: string) =>
-  (
-    JSON.parse(
-      await testCluster().kubectl([
-        'get',
-        'events',
-        '-n',
-        ns,
-        '--field-selector',
-        `involvedObject.kind=AppWithHelpers,involvedObject.name=${name}`,
-        '-o',
-        'json',
-      ]),
-    ) as { items: Array<{ type: string; reason: string; message: string }> }
-  ).items;
+const eventsOf = (name: string) => awhEventsOf(testCluster(), ns, name);
 
 function saveTestdata(file: string, json: string): void {
   const obj = JSON.parse(json) as { metadata: Record<string, unknown> };
