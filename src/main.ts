@@ -1,6 +1,6 @@
 /** Wiring only: settings, logger, metrics and probes, leader election, the operator, signals. */
-// First, before anything loads @kubernetes/client-node: KubeConfig without its 1,100 model classes.
-import './k8s/lean-client-node';
+// First, before anything loads the design card's packages: what they load and the operator never uses, only on first use.
+import './lean-dependencies';
 import type { Server } from 'node:http';
 import { Leadership } from './controller/leadership';
 import { AppWithHelpersOperator } from './controller/operator';

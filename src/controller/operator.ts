@@ -127,7 +127,7 @@ export class AppWithHelpersOperator extends Operator {
     // Keys wait in the queue until every cache has listed: a key reconciled before its object is
     // in the cache would read as deleted.
     this.queue = new WorkQueue(
-      (key) => this.reconcileKey(key, deps),
+      (key, release) => this.reconcileKey(key, deps, release),
       { concurrency: this.settings.concurrency, retry: (err) => !(err instanceof PermanentError), paused: true },
       (key, err, retryInMs) => {
         // A permanent failure is in the status and an Event; the next change to the object retries it.
@@ -182,12 +182,12 @@ export class AppWithHelpersOperator extends Operator {
     });
   }
 
-  private async reconcileKey(key: string, deps: ReconcileDeps): Promise<void> {
+  private async reconcileKey(key: string, deps: ReconcileDeps, release: () => void): Promise<void> {
     const t0 = Date.now();
     const log = this.log.child({ key });
     const stopTimer = this.metrics.reconcileSeconds.startTimer();
     try {
-      const outcome = await reconcile(key, { ...deps, log });
+      const outcome = await reconcile(key, { ...deps, log, release });
       this.metrics.reconciles.inc({ result: outcome });
       if (outcome === 'deleted') this.metrics.forgetApp(...(key.split('/') as [string, string]));
       // A reconcile that changed nothing is logged at debug, as Kubernetes' controllers log their syncs

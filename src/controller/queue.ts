@@ -8,6 +8,11 @@
  * its status may have news for a person) runs before every `normal` one (a new or changed object,
  * which means Pod creates): during a burst of 500 creates a status would otherwise wait seconds
  * behind them. A key added to both lanes waits once, in the urgent one.
+ *
+ * A handler may `release` its worker before it is done, when all it has left is waiting for a write
+ * whose answer no other key needs (a status patch): the key still counts as running, so it is not
+ * handled twice at once, but the worker takes the next key. A worker that waited for a CRD's status
+ * patch (the slowest of the operator's writes) kept the queue from reaching the client's rate limit.
  */
 export type Lane = 'urgent' | 'normal';
 
@@ -26,6 +31,8 @@ export class WorkQueue {
   /** The lane each waiting key waits in; a key moved to the urgent lane stays behind in the normal one, skipped when reached. */
   private readonly queued = new Map<string, Lane>();
   private readonly running = new Set<string>();
+  /** Running keys whose handlers have not released their worker: at most `concurrency`. */
+  private busy = 0;
   /** Keys added while running, and the lane they go back to. */
   private readonly dirty = new Map<string, Lane>();
   private readonly failures = new Map<string, number>();
@@ -35,7 +42,7 @@ export class WorkQueue {
   private idle: Array<() => void> = [];
 
   constructor(
-    private readonly handler: (key: string) => Promise<void>,
+    private readonly handler: (key: string, release: () => void) => Promise<void>,
     private readonly o: QueueOptions,
     private readonly onError: (key: string, err: unknown, retryInMs: number | undefined) => void,
   ) {
@@ -52,8 +59,9 @@ export class WorkQueue {
     return this.queued.size;
   }
 
+  /** Workers handling a key (not counting released ones). */
   get active(): number {
-    return this.running.size;
+    return this.busy;
   }
 
   add(key: string, lane: Lane = 'normal'): void {
@@ -98,10 +106,11 @@ export class WorkQueue {
   }
 
   private pump(): void {
-    while (!this.paused && this.running.size < this.o.concurrency) {
+    while (!this.paused && this.busy < this.o.concurrency) {
       const key = this.next();
       if (key === undefined) return;
       this.running.add(key);
+      this.busy++;
       void this.process(key);
     }
   }
@@ -121,8 +130,15 @@ export class WorkQueue {
   }
 
   private async process(key: string): Promise<void> {
+    let released = false;
+    const release = () => {
+      if (released) return;
+      released = true;
+      this.busy--;
+      this.pump();
+    };
     try {
-      await this.handler(key);
+      await this.handler(key, release);
       this.failures.delete(key);
     } catch (err) {
       const n = (this.failures.get(key) ?? 0) + 1;
@@ -132,6 +148,10 @@ export class WorkQueue {
       this.onError(key, err, retry ? delay : undefined);
       if (retry) this.addAfter(key, delay);
     } finally {
+      if (!released) {
+        released = true;
+        this.busy--;
+      }
       this.running.delete(key);
       const again = this.dirty.get(key);
       if (again) {

@@ -46,6 +46,8 @@ export interface ReconcileDeps {
   specs?: SpecMemo;
   log: Logger;
   now(): Date;
+  /** Frees this reconcile's worker for the next key while it only waits for its status patch (see WorkQueue). */
+  release?: () => void;
 }
 
 /** An error retrying cannot fix: the status and an Event say it; the key waits for the next change. */
@@ -115,6 +117,7 @@ export async function reconcile(key: string, d: ReconcileDeps): Promise<Outcome>
     failure = await applyActions(key, app, actions, pods, d.writer, d.expectations, events);
     wrote = actions.length > 0;
     if (firstWrite && firstStatus) {
+      d.release?.();
       const written = await firstWrite;
       // Deleted since the cache showed it: nothing to report on, and its delete event tidies up.
       if ('error' in written && written.error instanceof ApiError && written.error.status === 404) return 'deleted';
@@ -167,6 +170,7 @@ export async function reconcile(key: string, d: ReconcileDeps): Promise<Outcome>
     held = true;
   } else {
     try {
+      d.release?.();
       d.lastWritten.remember(key, app, await d.writer.patchStatus(app, status, stored), status);
     } catch (err) {
       // Deleted since the cache showed it: nothing to report on, and its delete event tidies up.

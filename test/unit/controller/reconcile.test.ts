@@ -88,6 +88,18 @@ describe('reconcile', () => {
     assert.deepEqual(w.requeues, ['ns/shop in 600050ms'], 'looked at again when the progress deadline passes');
   });
 
+  it('frees its worker once only status patches are left to wait for, never before the creates', async () => {
+    for (const pods of [[], [aPod(app).ready().build()]]) {
+      const w = new RecordingWriter();
+      const d = deps(app.object(), pods, w);
+      d.release = () => w.calls.push('release');
+      await reconcile('ns/shop', d);
+      const created = w.calls.findIndex((c) => c.startsWith('create pod'));
+      assert.ok(w.calls.includes('release'), `released: ${w.calls.join(', ')}`);
+      assert.ok(w.calls.indexOf('release') > created, `after the creates: ${w.calls.join(', ')}`);
+    }
+  });
+
   it("leaves later statuses of a creating pass to the Pods' own events", async () => {
     const first = new RecordingWriter();
     await reconcile('ns/shop', deps(app.object(), [], first));

@@ -1,7 +1,8 @@
 /**
- * Imported first by main.ts, before anything loads @kubernetes/client-node.
+ * Imported first by main.ts, before anything loads the design card's packages: stand-ins for
+ * modules they load at start and the operator never uses, which load the real module on first use.
  *
- * Why: @dot-i/k8s-operator requires the whole of @kubernetes/client-node, whose index (and its
+ * @kubernetes/client-node. @dot-i/k8s-operator requires the whole of @kubernetes/client-node, whose index (and its
  * KubeConfig's own file) load every generated API and model class: about 1,100 modules, 14 MiB of
  * heap and 32 MiB of resident memory, for a process that uses KubeConfig alone (it talks to the API
  * server through KubeHttp with raw JSON). Here the package's index and its `api` module are
@@ -17,6 +18,7 @@ import Module, { createRequire } from 'node:module';
 import * as path from 'node:path';
 
 const load = createRequire(__filename);
+const framework = createRequire(load.resolve('@dot-i/k8s-operator'));
 const indexFile = load.resolve('@kubernetes/client-node');
 const apiFile = path.join(path.dirname(indexFile), 'api.js');
 
@@ -84,6 +86,35 @@ class CoreV1ApiOnDemand {
     });
   }
 }
+
+/** lazy puts a stand-in for `file` in require's cache that loads the real module on first use. */
+function lazy(require: NodeJS.Require, file: string): void {
+  if (require.cache[file]) return;
+  let real: Exports | undefined;
+  cached(
+    file,
+    onDemand(() => {
+      if (!real) {
+        delete require.cache[file];
+        real = require(file) as Exports;
+      }
+      return real;
+    }),
+  );
+}
+
+/*
+ * gaxios. @dot-i/k8s-operator requires it at load for its finalizer and status helpers, which the
+ * operator does not call (it patches status through KubeHttp); node-fetch, whatwg-url and tr46's
+ * Unicode tables come with it: 3 MiB of heap and 8 MiB of resident memory.
+ */
+lazy(framework, framework.resolve('gaxios'));
+
+/*
+ * zod's locales. `zod` loads the messages of its 63 languages at start for `z.locales`, which the
+ * operator does not read (English, which it uses, is loaded apart): 60 modules, 0.8 MiB of heap.
+ */
+lazy(load, path.join(path.dirname(load.resolve('zod')), 'v4', 'locales', 'index.cjs'));
 
 if (!load.cache[indexFile]) {
   cached(apiFile, onDemand(realApi));
