@@ -114,7 +114,9 @@ export class AppWithHelpersOperator extends Operator {
       getApp: (key) => this.appInformers.map((i) => i.get(key)).find(Boolean),
       heldSince: new Map(),
       // A held status is a status write waiting to go: it goes before Pod creates (see WorkQueue).
+      busy: () => http.busy || this.queue!.depth > 0,
       requeueAfter: (key, ms) => this.queue!.addAfter(key, ms, 'urgent'),
+      cancelRequeue: (key) => this.queue!.cancelAfter(key),
       podsOf: (key) => this.pods.podsOf(key),
       writer: client,
       expectations: this.expectations,
@@ -127,7 +129,7 @@ export class AppWithHelpersOperator extends Operator {
     // Keys wait in the queue until every cache has listed: a key reconciled before its object is
     // in the cache would read as deleted.
     this.queue = new WorkQueue(
-      (key, release) => this.reconcileKey(key, deps, release),
+      (key) => this.reconcileKey(key, deps),
       { concurrency: this.settings.concurrency, retry: (err) => !(err instanceof PermanentError), paused: true },
       (key, err, retryInMs) => {
         // A permanent failure is in the status and an Event; the next change to the object retries it.
@@ -182,12 +184,12 @@ export class AppWithHelpersOperator extends Operator {
     });
   }
 
-  private async reconcileKey(key: string, deps: ReconcileDeps, release: () => void): Promise<void> {
+  private async reconcileKey(key: string, deps: ReconcileDeps): Promise<void> {
     const t0 = Date.now();
     const log = this.log.child({ key });
     const stopTimer = this.metrics.reconcileSeconds.startTimer();
     try {
-      const outcome = await reconcile(key, { ...deps, log, release });
+      const outcome = await reconcile(key, { ...deps, log });
       this.metrics.reconciles.inc({ result: outcome });
       if (outcome === 'deleted') this.metrics.forgetApp(...(key.split('/') as [string, string]));
       // A reconcile that changed nothing is logged at debug, as Kubernetes' controllers log their syncs

@@ -8,11 +8,6 @@
  * its status may have news for a person) runs before every `normal` one (a new or changed object,
  * which means Pod creates): during a burst of 500 creates a status would otherwise wait seconds
  * behind them. A key added to both lanes waits once, in the urgent one.
- *
- * A handler may `release` its worker before it is done, when all it has left is waiting for a write
- * whose answer no other key needs (a status patch): the key still counts as running, so it is not
- * handled twice at once, but the worker takes the next key. A worker that waited for a CRD's status
- * patch (the slowest of the operator's writes) kept the queue from reaching the client's rate limit.
  */
 export type Lane = 'urgent' | 'normal';
 
@@ -31,8 +26,6 @@ export class WorkQueue {
   /** The lane each waiting key waits in; a key moved to the urgent lane stays behind in the normal one, skipped when reached. */
   private readonly queued = new Map<string, Lane>();
   private readonly running = new Set<string>();
-  /** Running keys whose handlers have not released their worker: at most `concurrency`. */
-  private busy = 0;
   /** Keys added while running, and the lane they go back to. */
   private readonly dirty = new Map<string, Lane>();
   private readonly failures = new Map<string, number>();
@@ -42,7 +35,7 @@ export class WorkQueue {
   private idle: Array<() => void> = [];
 
   constructor(
-    private readonly handler: (key: string, release: () => void) => Promise<void>,
+    private readonly handler: (key: string) => Promise<void>,
     private readonly o: QueueOptions,
     private readonly onError: (key: string, err: unknown, retryInMs: number | undefined) => void,
   ) {
@@ -59,9 +52,8 @@ export class WorkQueue {
     return this.queued.size;
   }
 
-  /** Workers handling a key (not counting released ones). */
   get active(): number {
-    return this.busy;
+    return this.running.size;
   }
 
   add(key: string, lane: Lane = 'normal'): void {
@@ -93,6 +85,14 @@ export class WorkQueue {
     });
   }
 
+  /** cancelAfter drops the key's delayed add, if any: its handler found nothing to look at again later. */
+  cancelAfter(key: string): void {
+    const pending = this.timers.get(key);
+    if (!pending) return;
+    clearTimeout(pending.timer);
+    this.timers.delete(key);
+  }
+
   /** shutDown stops taking keys and resolves when the running ones are done. */
   async shutDown(): Promise<void> {
     this.shuttingDown = true;
@@ -106,11 +106,10 @@ export class WorkQueue {
   }
 
   private pump(): void {
-    while (!this.paused && this.busy < this.o.concurrency) {
+    while (!this.paused && this.running.size < this.o.concurrency) {
       const key = this.next();
       if (key === undefined) return;
       this.running.add(key);
-      this.busy++;
       void this.process(key);
     }
   }
@@ -130,15 +129,8 @@ export class WorkQueue {
   }
 
   private async process(key: string): Promise<void> {
-    let released = false;
-    const release = () => {
-      if (released) return;
-      released = true;
-      this.busy--;
-      this.pump();
-    };
     try {
-      await this.handler(key, release);
+      await this.handler(key);
       this.failures.delete(key);
     } catch (err) {
       const n = (this.failures.get(key) ?? 0) + 1;
@@ -148,10 +140,6 @@ export class WorkQueue {
       this.onError(key, err, retry ? delay : undefined);
       if (retry) this.addAfter(key, delay);
     } finally {
-      if (!released) {
-        released = true;
-        this.busy--;
-      }
       this.running.delete(key);
       const again = this.dirty.get(key);
       if (again) {

@@ -33,8 +33,16 @@ export interface ReconcileDeps {
   getApp(key: string): AppWithHelpers | undefined;
   /** When a key's in-flux status was first held back (see STATUS_HOLD_MS); kept across reconciles. */
   heldSince: Map<string, number>;
+  /** Whether the operator is busy: its rate limit spent or keys waiting (see BUSY_STATUS_HOLD_MS). */
+  busy?(): boolean;
   /** Brings a key back after ms. */
   requeueAfter(key: string, ms: number): void;
+  /**
+   * Drops the key's pending requeueAfter: every reconcile works out anew when to look again, so one
+   * that needs no later look (a rollout complete) cancels what an earlier one asked for, which would
+   * otherwise hold a timer per object until its progress deadline.
+   */
+  cancelRequeue?(key: string): void;
   /** Pods carrying the app's label in its namespace, from the cache. */
   podsOf(key: string): V1Pod[];
   writer: Writer;
@@ -46,8 +54,6 @@ export interface ReconcileDeps {
   specs?: SpecMemo;
   log: Logger;
   now(): Date;
-  /** Frees this reconcile's worker for the next key while it only waits for its status patch (see WorkQueue). */
-  release?: () => void;
 }
 
 /** An error retrying cannot fix: the status and an Event say it; the key waits for the next change. */
@@ -64,6 +70,13 @@ export type Outcome = 'deleted' | 'unchanged' | 'updated' | 'invalid' | 'waiting
 export const STATUS_HOLD_MS = 250;
 
 /**
+ * How often in-flux statuses are written while the operator is busy (its rate limit spent, or keys
+ * waiting for a worker): each would then delay a Pod create or a Ready status, and under a burst
+ * most Pods are Ready within this time, so their in-between status is never written at all.
+ */
+export const BUSY_STATUS_HOLD_MS = 2000;
+
+/**
  * reconcile converges one AppWithHelpers: read the caches, plan, apply, derive the status and
  * write it once, only if it changed. A thrown error makes the queue retry with backoff.
  */
@@ -73,6 +86,7 @@ export async function reconcile(key: string, d: ReconcileDeps): Promise<Outcome>
     d.expectations.forget(key); // owned Pods go with it: the garbage collector follows owner references
     d.heldSince.delete(key);
     d.lastWritten.forget(key);
+    d.cancelRequeue?.(key);
     return 'deleted';
   }
   const now = d.now();
@@ -117,7 +131,6 @@ export async function reconcile(key: string, d: ReconcileDeps): Promise<Outcome>
     failure = await applyActions(key, app, actions, pods, d.writer, d.expectations, events);
     wrote = actions.length > 0;
     if (firstWrite && firstStatus) {
-      d.release?.();
       const written = await firstWrite;
       // Deleted since the cache showed it: nothing to report on, and its delete event tidies up.
       if ('error' in written && written.error instanceof ApiError && written.error.status === 404) return 'deleted';
@@ -149,9 +162,11 @@ export async function reconcile(key: string, d: ReconcileDeps): Promise<Outcome>
   // A step running toward its timeoutSeconds sends no event when the time is up: look again then.
   const untilTimeout = parsed.ok ? msUntilStepTimeout(pods, parsed.spec, now) : undefined;
   if (untilTimeout !== undefined) d.requeueAfter(key, untilTimeout);
+  if (untilDeadline === undefined && untilTimeout === undefined) d.cancelRequeue?.(key);
   // kstatus (Helm 4 --wait, Flux) reads an object without status as Current: the first is written at once.
   const first = !stored?.conditions?.length;
   let held = false;
+  const hold = d.busy?.() ? BUSY_STATUS_HOLD_MS : STATUS_HOLD_MS;
   if (isDeepStrictEqual(status, stored ?? {})) {
     d.heldSince.delete(key);
   } else if (stale) {
@@ -162,15 +177,14 @@ export async function reconcile(key: string, d: ReconcileDeps): Promise<Outcome>
     !first &&
     inFlux(status) &&
     inFlux(stored!) &&
-    (d.heldSince.get(key) ?? now.getTime()) + STATUS_HOLD_MS > now.getTime()
+    (d.heldSince.get(key) ?? now.getTime()) + hold > now.getTime()
   ) {
     const since = d.heldSince.get(key) ?? now.getTime();
     d.heldSince.set(key, since);
-    d.requeueAfter(key, since + STATUS_HOLD_MS - now.getTime());
+    d.requeueAfter(key, since + hold - now.getTime());
     held = true;
   } else {
     try {
-      d.release?.();
       d.lastWritten.remember(key, app, await d.writer.patchStatus(app, status, stored), status);
     } catch (err) {
       // Deleted since the cache showed it: nothing to report on, and its delete event tidies up.

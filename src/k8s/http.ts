@@ -37,6 +37,11 @@ export class KubeHttp {
     this.limiter = new RateLimiter(options.qps, options.burst);
   }
 
+  /** busy: the client's rate limit is the bottleneck now (see RateLimiter.busy). */
+  get busy(): boolean {
+    return this.limiter.busy;
+  }
+
   get server(): string {
     const cluster = this.kc.getCurrentCluster();
     if (!cluster) throw new Error('the kubeconfig has no current cluster');

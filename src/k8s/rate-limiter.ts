@@ -45,6 +45,15 @@ export class RateLimiter {
     });
   }
 
+  /**
+   * busy: requests wait for a token, or over half the burst is spent. A write that can wait (an
+   * in-between status) would then delay one that cannot.
+   */
+  get busy(): boolean {
+    this.refill();
+    return this.lanes.high.length > 0 || this.lanes.normal.length > 0 || this.tokens < this.reserve;
+  }
+
   /** releaseAll lets every waiter go at once (the client is closing: they fail instead of waiting). */
   releaseAll(): void {
     if (this.timer) clearTimeout(this.timer);

@@ -176,49 +176,23 @@ describe('WorkQueue', () => {
     await tick(20);
     assert.deepEqual(runs, ['a', 'b']);
   });
-  it('lets a released worker take the next key while the released key still counts as running', async () => {
+  it('drops a delayed add when told to, and keeps later ones', async () => {
     const runs: string[] = [];
-    const done: Record<string, () => void> = {};
     const q = new WorkQueue(
-      async (k, release) => {
+      async (k) => {
         runs.push(k);
-        release(); // all that is left is a status patch
-        release(); // a second call changes nothing
-        await new Promise<void>((r) => (done[k] = r));
       },
       { concurrency: 1 },
       () => undefined,
     );
-    q.add('a');
-    q.add('b');
-    await tick();
-    assert.deepEqual(runs, ['a', 'b'], 'the one worker took b while a waits for its patch');
-    assert.equal(q.active, 0);
-    q.add('a'); // changed while running: runs once more after, never beside itself
-    await tick();
-    assert.deepEqual(runs, ['a', 'b']);
-    done.a();
-    await tick();
-    assert.deepEqual(runs, ['a', 'b', 'a']);
-    done.b();
-    done.a();
-    await q.shutDown();
-  });
-
-  it('waits for released keys to finish when it shuts down', async () => {
-    let finished = false;
-    const q = new WorkQueue(
-      async (_k, release) => {
-        release();
-        await tick(20);
-        finished = true;
-      },
-      { concurrency: 1 },
-      () => undefined,
-    );
-    q.add('a');
-    await tick(1);
-    await q.shutDown();
-    assert.ok(finished);
+    q.addAfter('a', 10);
+    q.addAfter('b', 10);
+    q.cancelAfter('a');
+    q.cancelAfter('c'); // none pending: nothing happens
+    await tick(40);
+    assert.deepEqual(runs, ['b']);
+    q.addAfter('a', 10);
+    await tick(40);
+    assert.deepEqual(runs, ['b', 'a']);
   });
 });

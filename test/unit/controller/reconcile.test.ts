@@ -3,7 +3,13 @@ import type { V1Pod } from '@kubernetes/client-node';
 import type { AppStatus, AppWithHelpers } from '../../../src/api/schema';
 import { Expectations } from '../../../src/controller/expectations';
 import { LastWritten } from '../../../src/controller/last-written';
-import { reconcile, STATUS_HOLD_MS, type ReconcileDeps, type Writer } from '../../../src/controller/reconcile';
+import {
+  BUSY_STATUS_HOLD_MS,
+  reconcile,
+  STATUS_HOLD_MS,
+  type ReconcileDeps,
+  type Writer,
+} from '../../../src/controller/reconcile';
 import { ApiError } from '../../../src/k8s/api-error';
 import { anApp, aPod, NOW, options } from '../../fixtures';
 
@@ -88,16 +94,21 @@ describe('reconcile', () => {
     assert.deepEqual(w.requeues, ['ns/shop in 600050ms'], 'looked at again when the progress deadline passes');
   });
 
-  it('frees its worker once only status patches are left to wait for, never before the creates', async () => {
-    for (const pods of [[], [aPod(app).ready().build()]]) {
+  it('cancels the wake-up an earlier pass asked for once none is needed (a rollout complete, the object gone)', async () => {
+    const first = new RecordingWriter();
+    await reconcile('ns/shop', deps(app.object(), [], first));
+    const cancels: string[] = [];
+    for (const [object, outcome] of [
+      [app.object(first.statuses[0]), 'updated'],
+      [undefined, 'deleted'],
+    ] as const) {
       const w = new RecordingWriter();
-      const d = deps(app.object(), pods, w);
-      d.release = () => w.calls.push('release');
-      await reconcile('ns/shop', d);
-      const created = w.calls.findIndex((c) => c.startsWith('create pod'));
-      assert.ok(w.calls.includes('release'), `released: ${w.calls.join(', ')}`);
-      assert.ok(w.calls.indexOf('release') > created, `after the creates: ${w.calls.join(', ')}`);
+      const d = deps(object, [aPod(app).ready().build()], w);
+      d.cancelRequeue = (key) => cancels.push(`${outcome}: ${key}`);
+      assert.equal(await reconcile('ns/shop', d), outcome);
+      assert.deepEqual(w.requeues, []);
     }
+    assert.deepEqual(cancels, ['updated: ns/shop', 'deleted: ns/shop']);
   });
 
   it("leaves later statuses of a creating pass to the Pods' own events", async () => {
@@ -188,6 +199,29 @@ describe('reconcile', () => {
       ),
     );
     assert.deepEqual(ready.calls, ['patch status']);
+  });
+
+  it('holds an in-flux status longer while the operator is busy, and writes it once it is not', async () => {
+    const heldSince = new Map<string, number>();
+    const created = new RecordingWriter();
+    await reconcile('ns/shop', deps(app.object(), [aPod(app).created().build()], created));
+    const stored = app.object(created.statuses[0]);
+    const starting = [aPod(app).initDone(0).build()];
+    const at = (ms: number, busy: boolean) => {
+      const w = new RecordingWriter();
+      const d = deps(stored, starting, w, undefined, new Date(NOW.getTime() + ms), heldSince);
+      d.busy = () => busy;
+      return { w, d };
+    };
+    const first = at(0, true);
+    assert.equal(await reconcile('ns/shop', first.d), 'held');
+    assert.ok(first.w.requeues.includes(`ns/shop in ${BUSY_STATUS_HOLD_MS}ms`), first.w.requeues.join(', '));
+    const stillBusy = at(STATUS_HOLD_MS, true);
+    assert.equal(await reconcile('ns/shop', stillBusy.d), 'held');
+    assert.deepEqual(stillBusy.w.calls, []);
+    const calm = at(STATUS_HOLD_MS, false);
+    assert.equal(await reconcile('ns/shop', calm.d), 'updated');
+    assert.deepEqual(calm.w.calls, ['patch status']);
   });
 
   it('makes no call at all when nothing changed', async () => {

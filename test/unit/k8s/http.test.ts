@@ -48,6 +48,19 @@ describe('KubeHttp', () => {
       assert.ok(ms >= 190 && ms < 600, `6 requests at QPS 20, burst 2 took ${ms} ms (want about 200)`);
     }));
 
+  it('is busy while requests wait for a token or over half the burst is spent, and calm once it refills', () =>
+    withServer(async (client) => {
+      const c = client(100, 4);
+      assert.equal(c.busy, false, 'a full bucket');
+      await c.request('GET', '/one');
+      assert.equal(c.busy, false, '3 of 4 tokens left');
+      const waiting = Promise.all(Array.from({ length: 6 }, (_, i) => c.request('GET', `/r${i}`)));
+      assert.equal(c.busy, true, 'requests wait for tokens');
+      await waiting;
+      await new Promise((r) => setTimeout(r, 80)); // 8 tokens' worth of refill
+      assert.equal(c.busy, false, 'refilled');
+    }));
+
   it('sends low-priority requests (Events) only when no normal one waits', () =>
     withServer(async (client, seen) => {
       const c = client(50, 1);
