@@ -1,4 +1,4 @@
-import type { V1ContainerStatus, V1Pod } from '@kubernetes/client-node';
+import type { V1ContainerStateTerminated, V1ContainerStatus, V1Pod, V1PodCondition } from '@kubernetes/client-node';
 import { ANNOTATION_SLOT, LABEL_TEMPLATE_HASH } from '../api/constants';
 
 /** Small, pure readers of a Pod, shared by planning and status. */
@@ -37,6 +37,20 @@ export function toIso(t: Date | string | undefined): string | undefined {
   return t instanceof Date ? t.toISOString().replace(/\.\d{3}Z$/, 'Z') : t;
 }
 
+/** The Pod conditions anything reads: Ready, Initialized, and a scheduling gate (printed as its STATUS). */
+const read = (c: V1PodCondition): boolean =>
+  c.type === 'Ready' || c.type === 'Initialized' || c.reason === 'SchedulingGated';
+
+/** A container's end without its containerID, unique to each and read by nothing. */
+const slimTerminated = (t: V1ContainerStateTerminated): V1ContainerStateTerminated => ({
+  exitCode: t.exitCode,
+  ...(t.signal !== undefined ? { signal: t.signal } : {}),
+  ...(t.reason !== undefined ? { reason: t.reason } : {}),
+  ...(t.message !== undefined ? { message: t.message } : {}),
+  ...(t.startedAt !== undefined ? { startedAt: t.startedAt } : {}),
+  ...(t.finishedAt !== undefined ? { finishedAt: t.finishedAt } : {}),
+});
+
 /**
  * slimPod keeps only what planning, status and printing read. The operator caches every Pod it
  * manages; a whole Pod (managed fields, full container specs) costs several times as much memory.
@@ -52,8 +66,8 @@ export function slimPod(p: V1Pod): V1Pod {
       ready: c.ready,
       restartCount: c.restartCount,
       started: c.started,
-      state: c.state,
-      ...(c.lastState?.terminated ? { lastState: { terminated: c.lastState.terminated } } : {}),
+      state: c.state?.terminated ? { terminated: slimTerminated(c.state.terminated) } : c.state,
+      ...(c.lastState?.terminated ? { lastState: { terminated: slimTerminated(c.lastState.terminated) } } : {}),
     }) as V1ContainerStatus;
   return {
     metadata: {
@@ -78,7 +92,7 @@ export function slimPod(p: V1Pod): V1Pod {
           status: {
             phase: s.phase,
             reason: s.reason,
-            conditions: s.conditions?.map((c) => ({
+            conditions: s.conditions?.filter(read).map((c) => ({
               type: c.type,
               status: c.status,
               ...(c.reason ? { reason: c.reason } : {}),

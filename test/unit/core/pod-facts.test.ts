@@ -62,4 +62,45 @@ describe('pod facts', () => {
     assert.deepEqual(slim.spec!.initContainers, [{ name: 'migrate' }]);
     assert.equal(slim.status!.phase, pod.status!.phase);
   });
+
+  it('slimPod keeps the Pod conditions and container ends that are read, without what is not', () => {
+    const pod = aPod(anApp().withStep('migrate')).ready().build();
+    pod.status!.conditions = [
+      { type: 'PodReadyToStartContainers', status: 'True' },
+      { type: 'Initialized', status: 'True' },
+      { type: 'Ready', status: 'True' },
+      { type: 'ContainersReady', status: 'True' },
+      { type: 'PodScheduled', status: 'True' },
+    ];
+    const end = {
+      exitCode: 1,
+      reason: 'Error',
+      message: 'no such table',
+      startedAt: new Date('2026-12-01T10:00:00Z'),
+      finishedAt: new Date('2026-12-01T10:00:01Z'),
+      containerID: 'containerd://4f1c2e',
+    };
+    pod.status!.initContainerStatuses = [
+      {
+        name: 'migrate',
+        image: 'x',
+        imageID: 'y',
+        ready: false,
+        restartCount: 1,
+        state: { terminated: end },
+        lastState: { terminated: end },
+      },
+    ];
+    const slim = slimPod(pod);
+    assert.deepEqual(slim.status!.conditions, [
+      { type: 'Initialized', status: 'True' },
+      { type: 'Ready', status: 'True' },
+    ]);
+    const { containerID: _, ...read } = end;
+    assert.deepEqual(slim.status!.initContainerStatuses![0].state, { terminated: read });
+    assert.deepEqual(slim.status!.initContainerStatuses![0].lastState, { terminated: read });
+    const gated = aPod(anApp()).created().build();
+    gated.status!.conditions = [{ type: 'PodScheduled', status: 'False', reason: 'SchedulingGated' }];
+    assert.deepEqual(slimPod(gated).status!.conditions, gated.status!.conditions);
+  });
 });
