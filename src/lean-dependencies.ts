@@ -87,8 +87,17 @@ class CoreV1ApiOnDemand {
   }
 }
 
-/** lazy puts a stand-in for `file` in require's cache that loads the real module on first use. */
-function lazy(require: NodeJS.Require, file: string): void {
+/**
+ * lazy puts a stand-in for `specifier` in require's cache that loads the real module on first use.
+ * A module that is not there (a later version of the package that needs it no more) is left alone.
+ */
+function lazy(require: NodeJS.Require, specifier: string): void {
+  let file: string;
+  try {
+    file = require.resolve(specifier);
+  } catch {
+    return;
+  }
   if (require.cache[file]) return;
   let real: Exports | undefined;
   cached(
@@ -108,7 +117,7 @@ function lazy(require: NodeJS.Require, file: string): void {
  * operator does not call (it patches status through KubeHttp); node-fetch, whatwg-url and tr46's
  * Unicode tables come with it: 3 MiB of heap and 8 MiB of resident memory.
  */
-lazy(framework, framework.resolve('gaxios'));
+lazy(framework, 'gaxios');
 
 /*
  * zod's locales. `zod` loads the messages of its 63 languages at start for `z.locales`, which the

@@ -9,7 +9,7 @@
  *   npm run bench -- --quick       N=20 and small P5/P6: checks the benchmark works (CI)
  *   npm run bench -- --sizes 100,500 --rates 100/150 --scale 20,200   fewer and smaller runs
  *   npm run bench -- --qps 20 --burst 30               one rate limit, as --rates 20/30
- *   npm run bench -- --p1-only --sizes 500 --rates 100/150   P1 (and P2, P8) alone: to compare two changes
+ *   npm run bench -- --p1-only --sizes 500 --rates 100/150   P1 (and P2, P8) alone: to compare two versions
  *   npm run bench -- --cpu-prof    also a CPU profile of each operator process, in <out>/cpu-profiles
  *
  * The operator runs from dist/main.js with the node flags of the Dockerfile's ENTRYPOINT.
@@ -59,7 +59,7 @@ const WORKERS = 5;
 const CLOCK_TICKS = 100; // getconf CLK_TCK on Linux
 /** Profile the operator: each process writes a .cpuprofile when it stops (read it with cpu-profile.ts). */
 const cpuProfile = process.argv.includes('--cpu-prof');
-/** Only P1 at the sizes up to 500 (with P2 and P8, which come from it). */
+/** Only P1, at every size given (with P2 and P8, which come from it). */
 const p1Only = process.argv.includes('--p1-only');
 const t0 = Date.now();
 const say = (line: string) => console.log(`[${((Date.now() - t0) / 1000).toFixed(0).padStart(4)}s] ${line}`);
@@ -396,7 +396,7 @@ async function main(): Promise<void> {
     };
 
     // The sizes up to 500 first, then P4 to P7, then P6 and the largest sizes, which take longest.
-    await p1(sizes.filter((n) => n <= 500));
+    await p1(p1Only ? sizes : sizes.filter((n) => n <= 500));
     if (p1Only) {
       say(`done (--p1-only): ${path.relative(process.cwd(), out)}/results.md`);
       return;

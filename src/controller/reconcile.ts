@@ -210,7 +210,8 @@ function settle<T>(p: Promise<T>): Promise<{ value: T } | { error: unknown }> {
 }
 
 /**
- * inFlux: Pods are still on their way and nothing is wrong, so the next change is near. A failing
+ * inFlux: Pods are still on their way and nothing is wrong, so the next change is near (a rollout
+ * past its progress deadline is Stalled: nothing more will come, and a person should hear). A failing
  * optional sidecar is something wrong too, though not Degraded: its Warning goes with its status,
  * written at once, or the next pass would see the transition again and warn twice.
  */
@@ -220,6 +221,7 @@ function inFlux(status: AppStatus): boolean {
     !status.conditions?.some(
       (c) =>
         (c.type === ConditionType.Degraded && c.status === 'True') ||
+        (c.type === ConditionType.Stalled && c.status === 'True') ||
         (c.type === ConditionType.SidecarsReady && c.reason === Reason.OptionalSidecarCrashLooping),
     )
   );

@@ -37,9 +37,14 @@ export function deadlineExceeded(lastProgressTime: string, deadlineSeconds: numb
 /**
  * msUntilDeadline says when to look again at a rollout that is still progressing: nothing else may
  * happen before then (a Pod waiting for an image sends no events), yet the deadline must be noticed.
+ * A status derived after its deadline that is still Progressing is one the deadline never stalls
+ * (Pods held back only by optional sidecars, Pods leaving at replicas 0): only a Pod's change moves
+ * it, and that comes with an event, so there is nothing to look at later (and 50 ms each time would
+ * reconcile it 20 times a second for as long as it lasts).
  */
 export function msUntilDeadline(status: AppStatus, deadlineSeconds: number, now: Date): number | undefined {
   const progressing = status.conditions?.find((c) => c.type === 'Progressing');
   if (progressing?.status !== 'True' || !status.lastProgressTime) return undefined;
-  return Math.max(0, Date.parse(status.lastProgressTime) + deadlineSeconds * 1000 - now.getTime()) + 50;
+  const ms = Date.parse(status.lastProgressTime) + deadlineSeconds * 1000 - now.getTime();
+  return ms > 0 ? ms + 50 : undefined;
 }

@@ -111,6 +111,37 @@ describe('reconcile', () => {
     assert.deepEqual(cancels, ['updated: ns/shop', 'deleted: ns/shop']);
   });
 
+  it('keeps the wake-up a pass needs: the progress deadline while under way; none once stalled', async () => {
+    // The queue's delayed adds as WorkQueue keeps them: one per key, the sooner wins, cancelAfter drops it.
+    const timers = new Map<string, number>();
+    const withTimers = (d: ReconcileDeps) => {
+      d.requeueAfter = (key, ms) => {
+        const due = d.now().getTime() + ms;
+        if ((timers.get(key) ?? Infinity) > due) timers.set(key, due);
+      };
+      d.cancelRequeue = (key) => timers.delete(key);
+      return d;
+    };
+    const pending = [aPod(app).created().build()];
+    const created = new RecordingWriter();
+    assert.equal(await reconcile('ns/shop', withTimers(deps(app.object(), pending, created))), 'updated');
+    assert.equal(timers.get('ns/shop'), NOW.getTime() + 600_050, 'the progress deadline');
+    // A held in-flux status keeps its wake-up beside the deadline's.
+    const starting = [aPod(app).initDone(0).build()];
+    const held = new RecordingWriter();
+    const heldSince = new Map<string, number>();
+    const h = withTimers(deps(app.object(created.statuses[0]), starting, held, undefined, NOW, heldSince));
+    assert.equal(await reconcile('ns/shop', h), 'held');
+    assert.equal(timers.get('ns/shop'), NOW.getTime() + STATUS_HOLD_MS, 'the held status comes back');
+    // No progress for progressDeadlineSeconds: Stalled is written at once, with nothing left to look at later.
+    const later = new Date(NOW.getTime() + 601_000);
+    const stalled = new RecordingWriter();
+    const d = withTimers(deps(app.object(created.statuses[0]), pending, stalled, undefined, later));
+    assert.equal(await reconcile('ns/shop', d), 'updated');
+    assert.equal(stalled.statuses[0].conditions!.find((c) => c.type === 'Stalled')!.status, 'True');
+    assert.equal(timers.has('ns/shop'), false, 'no wake-up left behind');
+  });
+
   it("leaves later statuses of a creating pass to the Pods' own events", async () => {
     const first = new RecordingWriter();
     await reconcile('ns/shop', deps(app.object(), [], first));
@@ -375,6 +406,25 @@ describe('reconcile', () => {
     const again = new RecordingWriter();
     await reconcile('ns/shop', deps(withOptional.object(), crashing(4), again, undefined, NOW, undefined, lastWritten));
     assert.deepEqual(again.calls, ['patch status'], 'the restart count changed; no second Warning');
+  });
+
+  it('does not come back every 50 ms once an app held back only by an optional sidecar is past its deadline', async () => {
+    const withOptional = anApp().withSidecar('log', { optional: true });
+    const pod = aPod(withOptional).ready().build();
+    pod.status!.conditions = pod.status!.conditions!.map((c) => (c.type === 'Ready' ? { ...c, status: 'False' } : c));
+    pod.status!.initContainerStatuses![0] = {
+      ...pod.status!.initContainerStatuses![0],
+      ready: false,
+      restartCount: 3,
+      lastState: { terminated: { exitCode: 1, reason: 'Error' } },
+      state: { waiting: { reason: 'CrashLoopBackOff' } },
+    };
+    const first = new RecordingWriter();
+    await reconcile('ns/shop', deps(withOptional.object(), [pod], first));
+    const late = new RecordingWriter();
+    const d = deps(withOptional.object(first.statuses[0]), [pod], late, undefined, new Date(NOW.getTime() + 700_000));
+    assert.equal(await reconcile('ns/shop', d), 'unchanged');
+    assert.deepEqual(late.requeues, []);
   });
 
   it('writes at once the status of an optional sidecar starting to fail: a held one would warn again next pass', async () => {
