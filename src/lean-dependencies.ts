@@ -2,7 +2,7 @@
  * Imported first by main.ts, before anything loads the design card's packages: stand-ins for
  * modules they load at start and the operator never uses, which load the real module on first use.
  *
- * @kubernetes/client-node. @dot-i/k8s-operator requires the whole of @kubernetes/client-node, whose index (and its
+ * @kubernetes/client-node. @dot-i/k8s-operator requires the whole package, whose index (and its
  * KubeConfig's own file) load every generated API and model class: about 1,100 modules, 14 MiB of
  * heap and 32 MiB of resident memory, for a process that uses KubeConfig alone (it talks to the API
  * server through KubeHttp with raw JSON). Here the package's index and its `api` module are

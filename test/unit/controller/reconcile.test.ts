@@ -81,6 +81,13 @@ function deps(
 describe('reconcile', () => {
   const app = anApp().withStep('migrate').withSidecar('log');
 
+  /** The app after its first pass (its first status stored) and its Pod starting: statuses in flux from here. */
+  async function startingApp() {
+    const created = new RecordingWriter();
+    await reconcile('ns/shop', deps(app.object(), [aPod(app).created().build()], created));
+    return { stored: app.object(created.statuses[0]), starting: [aPod(app).initDone(0).build()] };
+  }
+
   it('creates the missing Pod and writes the first status at once, beside the create: kstatus reads no status as Current', async () => {
     const w = new RecordingWriter();
     assert.equal(await reconcile('ns/shop', deps(app.object(), [], w)), 'updated');
@@ -203,10 +210,7 @@ describe('reconcile', () => {
 
   it('holds an in-flux status back for STATUS_HOLD_MS, then writes it; Ready goes at once', async () => {
     const heldSince = new Map<string, number>();
-    const created = new RecordingWriter();
-    await reconcile('ns/shop', deps(app.object(), [aPod(app).created().build()], created));
-    const stored = app.object(created.statuses[0]);
-    const starting = [aPod(app).initDone(0).build()];
+    const { stored, starting } = await startingApp();
     const first = new RecordingWriter();
     assert.equal(await reconcile('ns/shop', deps(stored, starting, first, undefined, NOW, heldSince)), 'held');
     assert.deepEqual(first.calls, []);
@@ -234,10 +238,7 @@ describe('reconcile', () => {
 
   it('holds an in-flux status longer while the operator is busy, and writes it once it is not', async () => {
     const heldSince = new Map<string, number>();
-    const created = new RecordingWriter();
-    await reconcile('ns/shop', deps(app.object(), [aPod(app).created().build()], created));
-    const stored = app.object(created.statuses[0]);
-    const starting = [aPod(app).initDone(0).build()];
+    const { stored, starting } = await startingApp();
     const at = (ms: number, busy: boolean) => {
       const w = new RecordingWriter();
       const d = deps(stored, starting, w, undefined, new Date(NOW.getTime() + ms), heldSince);
