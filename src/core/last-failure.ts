@@ -6,7 +6,7 @@ import { lastLines } from './helper-status';
 import { containerStatus, isFinished, isTerminating, templateHashOf, toIso } from './pod-facts';
 
 /**
- * A memory of failures: each init step and sidecar keeps its last failure (exit code, reason,
+ * A memory of failures: each init step, sidecar and the app keeps its last failure (exit code, reason,
  * message, time, Pod) across Pod replacements and rollouts, until it succeeds with the current
  * template. A container status forgets a failure when its Pod is replaced; this does not. One
  * entry per helper, so it stays bounded however long something fails.
@@ -56,23 +56,37 @@ export function sidecarFailures(input: FailureInput): Map<string, LastFailure | 
     const status = (pod: V1Pod) =>
       containerStatus(pod, sidecar.name, input.mode === 'Native') ??
       containerStatus(pod, sidecar.name, input.mode !== 'Native');
-    const seen = input.pods.flatMap((pod) => {
-      const cs = status(pod);
-      if (cs?.ready) return [];
-      // A sidecar runs until its Pod ends: terminated in a Pod that failed (a step out of attempts) or is
-      // being deleted (timed out, rolled), it was stopped with the Pod and did not fail. Its earlier
-      // crashes are in lastState.
-      const stoppedWithPod = isFinished(pod) || isTerminating(pod);
-      const failed =
-        (stoppedWithPod ? undefined : failureOf(pod, cs?.state?.terminated)) ??
-        failureOf(pod, cs?.lastState?.terminated);
-      return failed ? [{ failure: failed, hash: templateHashOf(pod) }] : [];
-    });
-    const done = input.pods.some((pod) => templateHashOf(pod) === input.hash && !!status(pod)?.ready);
     const before = input.previous?.sidecars?.find((s) => s.name === sidecar.name)?.lastFailure;
-    out.set(sidecar.name, remembered(seen, done, before, input.hash));
+    out.set(sidecar.name, longRunningFailure(input, status, before));
   }
   return out;
+}
+
+/** appFailure gives the app container's last failure, as a sidecar's: being ready with the current template clears it. */
+export function appFailure(input: FailureInput): LastFailure | undefined {
+  const name = input.spec.app.name;
+  return longRunningFailure(input, (pod) => containerStatus(pod, name, false), input.previous?.app?.lastFailure);
+}
+
+/** The last failure of a container that runs for its Pod's whole life (a sidecar, the app). */
+function longRunningFailure(
+  input: FailureInput,
+  status: (pod: V1Pod) => V1ContainerStatus | undefined,
+  before: LastFailure | undefined,
+): LastFailure | undefined {
+  const seen = input.pods.flatMap((pod) => {
+    const cs = status(pod);
+    if (cs?.ready) return [];
+    // It runs until its Pod ends: terminated in a Pod that failed (a step out of attempts) or is
+    // being deleted (timed out, rolled), it was stopped with the Pod and did not fail. Its earlier
+    // crashes are in lastState.
+    const stoppedWithPod = isFinished(pod) || isTerminating(pod);
+    const failed =
+      (stoppedWithPod ? undefined : failureOf(pod, cs?.state?.terminated)) ?? failureOf(pod, cs?.lastState?.terminated);
+    return failed ? [{ failure: failed, hash: templateHashOf(pod) }] : [];
+  });
+  const done = input.pods.some((pod) => templateHashOf(pod) === input.hash && !!status(pod)?.ready);
+  return remembered(seen, done, before, input.hash);
 }
 
 /** failuresChanged: a failure not yet written must be, even in a pass that replaced Pods (they may be gone by the next). */
@@ -80,6 +94,7 @@ export function failuresChanged(before: AppStatus | undefined, after: AppStatus)
   const of = (s: AppStatus | undefined) => [
     ...(s?.initSteps ?? []).map((e) => [e.name, e.lastFailure]),
     ...(s?.sidecars ?? []).map((e) => [e.name, e.lastFailure]),
+    ['app', s?.app?.lastFailure],
   ];
   return !isDeepStrictEqual(of(before), of(after));
 }

@@ -73,7 +73,7 @@ export function renderPodTemplate(
     first: !!s.startBeforeInitSteps,
     container: withShared(withDefaults(renderSidecar(s, mode))),
   }));
-  const app = withShared({ ...spec.app });
+  const app = withShared(withLogsOnError({ ...spec.app }));
   const initContainers =
     mode === 'Native'
       ? [
@@ -150,11 +150,20 @@ export function renderPod(template: V1Pod, appName: string, hash: string, slot: 
   return { ...template, metadata: { ...template.metadata, name: podName(appName, hash, slot, attempt), annotations } };
 }
 
+/**
+ * withLogsOnError: a container that fails without writing its termination message gets the end of
+ * its log as the message (the kubelet's FallbackToLogsOnError), so the status can say why it failed
+ * (nginx's `[emerg] unknown directive` line, say) instead of only its exit code. A policy the user
+ * set stays. The template hash covers the spec as written, so Pods already running keep theirs.
+ */
+function withLogsOnError<C extends { terminationMessagePolicy?: string }>(container: C): C {
+  return { ...container, terminationMessagePolicy: container.terminationMessagePolicy ?? 'FallbackToLogsOnError' };
+}
+
 function renderStep(step: InitStep, options: RenderOptions): Obj {
   const { waitFor, timeoutSeconds: _t, retries, ...container } = step;
   const base: Obj = {
-    ...container,
-    terminationMessagePolicy: step.terminationMessagePolicy ?? 'FallbackToLogsOnError',
+    ...withLogsOnError(container),
     // With a retry budget an attempt is a Pod: the failing step fails its Pod (container restart
     // rules, KEP-5307: beta and on in the pinned v1.36) instead of restarting in it, so the
     // operator counts attempts and keeps the last failing Pod. Without one the kubelet restarts it.
@@ -170,7 +179,8 @@ function renderStep(step: InitStep, options: RenderOptions): Obj {
 }
 
 function renderSidecar(sidecar: Sidecar, mode: 'Native' | 'Classic'): Obj {
-  const { startBeforeInitSteps: _s, waitUntilReady, optional: _o, ...container } = sidecar;
+  const { startBeforeInitSteps: _s, waitUntilReady, optional: _o, ...rest } = sidecar;
+  const container = withLogsOnError(rest);
   if (mode !== 'Native') return container;
   const gate =
     waitUntilReady && container.readinessProbe ? { startupProbe: startupProbeFrom(container.readinessProbe) } : {};

@@ -9,7 +9,7 @@ import {
   isHelperFailing,
   stepStatus,
 } from './helper-status';
-import { sidecarFailures, stepFailures } from './last-failure';
+import { appFailure, sidecarFailures, stepFailures } from './last-failure';
 import { printPod } from './print-pod';
 import { attemptEnd, stepFailuresOf, type AttemptEnd } from './step-attempts';
 import { deadlineExceeded, progressTime } from './progress';
@@ -99,8 +99,9 @@ export function deriveStatus(input: StatusInput): AppStatus {
   const failureInput = { spec, pods: input.pods, hash: input.hash, mode, previous: input.previous, now };
   const stepFailed = stepFailures(failureInput);
   const sidecarFailed = sidecarFailures(failureInput);
+  const appFailed = appFailure(failureInput);
   const views = live
-    .map((p) => viewPod(p, spec, mode, now, input.hash, stepFailed, sidecarFailed))
+    .map((p) => viewPod(p, spec, mode, now, input.hash, { stepFailed, sidecarFailed, appFailed }))
     .sort(
       (a, b) =>
         progress(a, spec) - progress(b, spec) || (a.pod.metadata?.name ?? '').localeCompare(b.pod.metadata?.name ?? ''),
@@ -367,7 +368,12 @@ export function deriveStatus(input: StatusInput): AppStatus {
             lastFailure: sidecarFailed.get(s.name),
           }))
         : undefined,
-    app: least ? least.app : { name: spec.app.name, state: 'Waiting', ready: false, restartCount: 0 },
+    app: least
+      ? least.app
+      : withLastFailure<HelperStatus>(
+          { name: spec.app.name, state: 'Waiting', ready: false, restartCount: 0 },
+          appFailed,
+        ),
     pods: views.length
       ? views.map((v) => podEntry(v.pod, now)).sort((a, b) => a.name.localeCompare(b.name))
       : undefined,
@@ -376,15 +382,22 @@ export function deriveStatus(input: StatusInput): AppStatus {
   });
 }
 
+/** The last failures remembered for each helper and the app (last-failure.ts). */
+interface Remembered {
+  stepFailed: Map<string, LastFailure | undefined>;
+  sidecarFailed: Map<string, LastFailure | undefined>;
+  appFailed: LastFailure | undefined;
+}
+
 function viewPod(
   pod: V1Pod,
   spec: AppSpec,
   mode: 'Native' | 'Classic',
   now: Date,
   hash: string | undefined,
-  stepFailed: Map<string, LastFailure | undefined>,
-  sidecarFailed: Map<string, LastFailure | undefined>,
+  failed: Remembered,
 ): PodView {
+  const { stepFailed, sidecarFailed, appFailed } = failed;
   // As the planner sees it: only a Pod of the current template in a wanted slot has attempts that count.
   const slot = slotOf(pod);
   const end =
@@ -417,7 +430,7 @@ function viewPod(
       sidecarFailed.get(s.name),
     ),
   );
-  const app = helperStatus(spec.app.name, containerStatus(pod, spec.app.name, false));
+  const app = withLastFailure(helperStatus(spec.app.name, containerStatus(pod, spec.app.name, false)), appFailed);
   const firstUnfinished = steps.findIndex((s) => s.state !== 'Succeeded');
   return {
     pod,

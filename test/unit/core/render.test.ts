@@ -101,6 +101,31 @@ describe('renderPodTemplate', () => {
     );
   });
 
+  for (const sidecarMode of ['Native', 'Classic'] as const) {
+    it(`gives the app and ${sidecarMode} sidecars FallbackToLogsOnError unless they set a policy, keeping the hash`, () => {
+      const written = {
+        sidecarMode,
+        app: { name: 'web', image: 'nginx:1.25.3' },
+        sidecars: [
+          { name: 'log', image: 'busybox:1.36' },
+          { name: 'proxy', image: 'envoy:1', terminationMessagePolicy: 'File' },
+        ],
+      };
+      const { pod, hash } = renderPodTemplate(owner, anApp().with(written).parsed(), options, written);
+      const all = [...((pod.spec!.initContainers ?? []) as C[]), ...(pod.spec!.containers as C[])];
+      assert.deepEqual(Object.fromEntries(all.map((c) => [c.name, c.terminationMessagePolicy])), {
+        web: 'FallbackToLogsOnError',
+        log: 'FallbackToLogsOnError',
+        proxy: 'File',
+      });
+      // The hash covers the spec as written: Pods rendered before the default keep running.
+      assert.equal(hash, specTemplateHash(written));
+      const userSet = { ...written, app: { ...written.app, terminationMessagePolicy: 'File' } };
+      const app = renderPodTemplate(owner, anApp().with(userSet).parsed(), options, userSet).pod.spec!.containers[0];
+      assert.equal(app.terminationMessagePolicy, 'File');
+    });
+  }
+
   it('makes a step with retries fail its Pod (restartPolicy Never); timeoutSeconds and retries are not Container fields', () => {
     const { pod } = renderPodTemplate(
       owner,
@@ -215,7 +240,10 @@ describe('renderPodTemplate', () => {
       },
     };
     const { pod } = renderPodTemplate(owner, anApp().with({ podTemplate }).parsed(), options);
-    assert.deepEqual(pod.spec, { hostname: 'h', containers: [{ name: 'web', image: 'nginx:1.25.3' }] });
+    assert.deepEqual(pod.spec, {
+      hostname: 'h',
+      containers: [{ name: 'web', image: 'nginx:1.25.3', terminationMessagePolicy: 'FallbackToLogsOnError' }],
+    });
   });
 
   it('is deterministic, and its hash changes with the spec', () => {
@@ -330,7 +358,8 @@ describe('renderPodTemplate: sidecar policies (waitUntilReady, optional)', () =>
   });
 
   it('leaves an object written before these fields existed as it was: the same Pod and hash as before them', () => {
-    // The hash and Pod spec that the operator rendered for this spec before waitUntilReady and optional existed.
+    // The hash and Pod spec that the operator rendered for this spec before waitUntilReady and optional
+    // existed, but for the app's and sidecar's FallbackToLogsOnError (which the hash does not cover).
     const written = {
       app: { name: 'web', image: 'nginx:1.25.3' },
       sidecars: [{ name: 'proxy', image: 'envoy:1', readinessProbe: { httpGet: { path: '/ready', port: 9901 } } }],
@@ -340,7 +369,7 @@ describe('renderPodTemplate: sidecar policies (waitUntilReady, optional)', () =>
     assert.equal(hash, '40678fb653');
     assert.equal(
       JSON.stringify(pod.spec),
-      '{"initContainers":[{"name":"proxy","image":"envoy:1","readinessProbe":{"httpGet":{"path":"/ready","port":9901}},"restartPolicy":"Always"}],"containers":[{"name":"web","image":"nginx:1.25.3"}]}',
+      '{"initContainers":[{"name":"proxy","image":"envoy:1","readinessProbe":{"httpGet":{"path":"/ready","port":9901}},"terminationMessagePolicy":"FallbackToLogsOnError","restartPolicy":"Always"}],"containers":[{"name":"web","image":"nginx:1.25.3","terminationMessagePolicy":"FallbackToLogsOnError"}]}',
     );
   });
 });

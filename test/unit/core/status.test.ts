@@ -416,10 +416,26 @@ describe('deriveStatus', () => {
             state,
           },
         ];
-        const d = cond(status(plain, [pod]), 'Degraded');
+        const s = status(plain, [pod]);
+        const d = cond(s, 'Degraded');
         const looping = 'AppCrashLooping: app web keeps failing (exit code 2): bind: address in use';
         assert.equal(`${d.reason}: ${d.message}`, want === 'AppCrashLooping' ? looping : want);
+        // Its last failure stays in the app's entry through every turn, as a step's and a sidecar's.
+        assert.deepEqual(
+          [s.app!.lastFailure?.exitCode, s.app!.lastFailure?.message, s.app!.lastFailure?.pod],
+          [2, 'bind: address in use', pod.metadata!.name],
+        );
       });
+
+    it('keeps the app lastFailure while a replacement starts, and drops it once the app is ready with the current template', () => {
+      const failure = { exitCode: 1, reason: 'Error', message: 'nginx: [emerg] unknown directive', pod: 'web-old-0' };
+      const previous: AppStatus = {
+        app: { name: 'web', state: 'Waiting', ready: false, restartCount: 3, lastFailure: failure },
+      };
+      assert.deepEqual(status(plain, [aPod(plain).created().build()], { previous }).app!.lastFailure, failure);
+      assert.deepEqual(status(plain, [], { previous }).app!.lastFailure, failure);
+      assert.equal(status(plain, [aPod(plain).ready().build()], { previous }).app!.lastFailure, undefined);
+    });
   });
 
   it('keeps a crash-looping sidecar SidecarCrashLooping while it runs again, not ready', () => {
