@@ -63,7 +63,7 @@ async function main(): Promise<void> {
   if (realNode)
     console.log(
       `Pods reach the API server at the kubernetes Service (https://10.96.0.1:443), as in a cluster. To install the\n` +
-        `operator with Helm (README "Install with Helm"), build its image and load it into the node's containerd:\n` +
+        `operator with Helm (docs/install.md "Install with Helm"), build its image and load it into the node's containerd:\n` +
         `  PATH=${realNode.parts.binDir}:$PATH npm run image -- --load ${containerdSocket(realNode.layout)}\n`,
     );
   console.log('Press Ctrl-C to stop it and remove everything it made.');

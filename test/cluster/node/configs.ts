@@ -1,7 +1,7 @@
 /**
  * The real node's configuration files, as pure functions of its paths and addresses. Each choice
- * that looks odd is forced by this machine (see README "A real node"): no CAP_SYS_RESOURCE, cgroup
- * v1, no registry, and the rule that no packet may leave the machine.
+ * that looks odd is forced by this machine (see docs/development.md "A real node"): no
+ * CAP_SYS_RESOURCE, cgroup v1, no registry, and the rule that no packet may leave the machine.
  */
 
 export interface NodeLayout {
