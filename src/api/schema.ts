@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { DEFAULT_APP_NAME } from './constants';
+import { absolutePath, dnsLabel, image, labelValue, portName, qualifiedName, TCP_HOST } from './formats';
 
 /** Marks a schema whose CRD form is the pinned Kubernetes' own core/v1 schema of that name. */
 type CoreV1Name = 'Container' | 'Volume' | 'PodSpec' | 'ResourceRequirements' | 'SecurityContext';
@@ -14,62 +15,7 @@ const cel = (...rules: Array<{ rule: string; message: string; fieldPath?: string
   'x-kubernetes-validations': rules,
 });
 
-const dnsLabel = z
-  .string()
-  .min(1)
-  .max(63)
-  .regex(
-    /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/,
-    'must be a DNS label: lowercase letters, digits and "-", starting and ending with a letter or digit',
-  );
-
-const absolutePath = z.string().min(1).max(4096).regex(/^\//, 'must be an absolute path');
-
-/** A port name as a Pod takes it (IANA_SVC_NAME): what a Service's targetPort or a probe can refer to. */
-const portName = z
-  .string()
-  .max(15)
-  .regex(
-    /^(?=.*[a-z])(?!.*--)[a-z0-9]([-a-z0-9]*[a-z0-9])?$/,
-    'must be a port name: at most 15 lowercase letters, digits and "-", with at least one letter, starting and ending with a letter or digit, no "--"',
-  );
-
-/** A label or annotation key as the API server takes it: [DNS subdomain "/"] name, the name at most 63 characters. */
-function isQualifiedName(key: string): boolean {
-  const slash = key.lastIndexOf('/');
-  const prefix = slash < 0 ? undefined : key.slice(0, slash);
-  const name = key.slice(slash + 1);
-  const prefixOk =
-    prefix === undefined ||
-    (prefix.length <= 253 && /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/.test(prefix));
-  return prefixOk && name.length <= 63 && /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/.test(name);
-}
-/** Keys are the operator's own check: a CRD schema cannot constrain map keys, and a CEL rule over an unbounded map costs too much. */
-const qualifiedName = z
-  .string()
-  .refine(
-    isQualifiedName,
-    'must be a qualified name: an optional DNS subdomain and "/", then at most 63 letters, digits, "-", "_" or ".", starting and ending with a letter or digit',
-  );
-const labelValue = z
-  .string()
-  .max(63)
-  .regex(
-    /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/,
-    'must be a label value: empty, or at most 63 letters, digits, "-", "_" or ".", starting and ending with a letter or digit',
-  );
-
-/** An image reference as a Pod takes it: the API server refuses one with whitespace around it. */
-const image = z
-  .string()
-  .min(1)
-  .refine((v) => v === v.trim(), 'must not have leading or trailing whitespace');
-
 /** The core/v1 Container fields the operator reads; every other field passes through untouched. */
-/** A DNS name (RFC 1123, any case, a trailing dot allowed) or an IPv4 or IPv6 address: what nc can connect to. */
-const TCP_HOST =
-  /^([A-Za-z0-9]([-A-Za-z0-9]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([-A-Za-z0-9]{0,61}[A-Za-z0-9])?)*\.?|((25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])\.){3}(25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])|[0-9A-Fa-f]*:[0-9A-Fa-f:.]*)$/;
-
 const containerFields = {
   name: dnsLabel,
   image: image.optional(),
