@@ -5,15 +5,13 @@
  * check, for objects stored before a rule existed). Keep their messages identical.
  */
 import { z } from 'zod';
+import { CEL, celValidations, NAMES_UNIQUE } from './cel-rules';
 import { DEFAULT_APP_NAME } from './constants';
 import { absolutePath, dnsLabel, image, labelValue, portName, qualifiedName, TCP_HOST } from './formats';
 
 /** Marks a schema whose CRD form is the pinned Kubernetes' own core/v1 schema of that name. */
 type CoreV1Name = 'Container' | 'Volume' | 'PodSpec' | 'ResourceRequirements' | 'SecurityContext';
 const core = (name: CoreV1Name) => ({ coreV1: name });
-const cel = (...rules: Array<{ rule: string; message: string; fieldPath?: string }>) => ({
-  'x-kubernetes-validations': rules,
-});
 
 /** The core/v1 Container fields the operator reads; every other field passes through untouched. */
 const containerFields = {
@@ -78,34 +76,11 @@ export const waitForSchema = z
       .describe('Give up after this many seconds; the step then fails with a clear message. Default 300.'),
     periodSeconds: z.number().int().min(1).max(3600).default(2).describe('Seconds between tries. Default 2.'),
   })
-  .meta(cel({ rule: 'has(self.tcp) != has(self.http)', message: 'waitFor needs exactly one of tcp or http' }))
+  .meta(celValidations(CEL.waitFor))
   .describe(
     'A built-in wait: the step polls a TCP or HTTP target until it answers or timeoutSeconds pass. No shell script to write.',
   );
 
-const STEP_RULES = [
-  {
-    rule: '!has(self.waitFor) || (!has(self.command) && !has(self.args))',
-    message: 'a waitFor step runs the built-in wait: it sets neither command nor args',
-  },
-  { rule: 'has(self.waitFor) || has(self.image)', message: 'an init step needs an image (or a waitFor)' },
-  {
-    rule: '!has(self.restartPolicy)',
-    message:
-      'init steps run to completion; declare long-running helpers under sidecars instead of setting restartPolicy',
-  },
-  {
-    rule: '!has(self.livenessProbe) && !has(self.readinessProbe) && !has(self.startupProbe) && !has(self.lifecycle)',
-    message:
-      'init steps run to completion, so they take no probes or lifecycle hooks; a helper that needs them is a sidecar',
-  },
-  {
-    rule: '!has(self.optional) || !self.optional',
-    fieldPath: '.optional',
-    message:
-      'optional is for sidecars: the app starts only after every init step succeeded; remove it, or make this helper a sidecar',
-  },
-];
 /** The Container fields a Pod refuses on an init container that runs to completion. */
 const NOT_FOR_STEPS = ['livenessProbe', 'readinessProbe', 'startupProbe', 'lifecycle'] as const;
 
@@ -139,33 +114,8 @@ export const initStepSchema = z
         'Failed attempts allowed after the first. Set, each attempt is a Pod: the step fails its Pod instead of restarting in it (container restartPolicy Never), and the operator replaces the Pod until retries are used up; then the step is not run again (Degraded and Stalled, reason InitStepRetriesExhausted) and the last failing Pod is kept for kubectl logs. A spec change or the helpers.dev/restartedAt annotation in podTemplate starts over. Default: unlimited, restarted in place by the kubelet.',
       ),
   })
-  .meta({ ...core('Container'), ...cel(...STEP_RULES) })
+  .meta({ ...core('Container'), ...celValidations(CEL.initStep) })
   .describe('An init step: a core/v1 Container that runs to completion before the next step, or a waitFor.');
-
-const SIDECAR_RULES = [
-  { rule: 'has(self.image)', message: 'a sidecar needs an image' },
-  {
-    rule: '!has(self.restartPolicy)',
-    message: "the operator sets a sidecar's restartPolicy from sidecarMode; leave it out",
-  },
-  {
-    rule: '!has(self.waitUntilReady) || !self.waitUntilReady || has(self.readinessProbe)',
-    fieldPath: '.waitUntilReady',
-    message: 'waitUntilReady waits for the readinessProbe to pass: give this sidecar a readinessProbe',
-  },
-  {
-    rule: '!has(self.waitUntilReady) || !self.waitUntilReady || !has(self.startupProbe)',
-    fieldPath: '.waitUntilReady',
-    message:
-      'waitUntilReady makes the startupProbe from the readinessProbe: remove the startupProbe, or remove waitUntilReady (a startupProbe of its own already holds back the next container until it passes)',
-  },
-  {
-    rule: '!has(self.waitUntilReady) || !self.waitUntilReady || !has(self.optional) || !self.optional',
-    fieldPath: '.optional',
-    message:
-      'an optional sidecar cannot have waitUntilReady: the app would wait for a sidecar whose failures are not to count',
-  },
-];
 
 export const sidecarSchema = z
   .looseObject({
@@ -189,7 +139,7 @@ export const sidecarSchema = z
         "This sidecar's failures are reported (its status entry, the SidecarsReady condition, a Warning Event, the sidecar restarts metric) but never make the AppWithHelpers Degraded or Stalled. A crashed or unready sidecar still makes its Pod not ready (Kubernetes decides that), so Ready stays False meanwhile. Changing it rolls the Pods.",
       ),
   })
-  .meta({ ...core('Container'), ...cel(...SIDECAR_RULES) })
+  .meta({ ...core('Container'), ...celValidations(CEL.sidecar) })
   .describe('A sidecar: a core/v1 Container that runs beside the app for its whole life.');
 
 export const sharedVolumeSchema = z
@@ -198,44 +148,6 @@ export const sharedVolumeSchema = z
     mountPath: absolutePath.describe('Where every container mounts it.'),
   })
   .describe('An emptyDir mounted at the same path in the app, every init step and every sidecar.');
-
-export const SPEC_RULES = [
-  {
-    rule: '!has(self.initSteps) || self.initSteps.all(s, s.name != self.app.name)',
-    fieldPath: '.initSteps',
-    message: "names must be unique across app, initSteps and sidecars: an init step has the app's name",
-  },
-  {
-    rule: '!has(self.sidecars) || self.sidecars.all(s, s.name != self.app.name)',
-    fieldPath: '.sidecars',
-    message: "names must be unique across app, initSteps and sidecars: a sidecar has the app's name",
-  },
-  {
-    rule: '!has(self.initSteps) || !has(self.sidecars) || self.sidecars.all(s, !self.initSteps.exists(i, i.name == s.name))',
-    fieldPath: '.sidecars',
-    message: "names must be unique across app, initSteps and sidecars: a sidecar has an init step's name",
-  },
-  {
-    rule: '!has(self.sharedVolumes) || !has(self.volumes) || self.sharedVolumes.all(s, !self.volumes.exists(v, v.name == s.name))',
-    fieldPath: '.sharedVolumes',
-    message: 'sharedVolumes names must not repeat names in volumes',
-  },
-  {
-    rule: "self.sidecarMode != 'Classic' || !has(self.sidecars) || self.sidecars.all(s, !has(s.startBeforeInitSteps) || !s.startBeforeInitSteps)",
-    fieldPath: '.sidecars',
-    message: 'startBeforeInitSteps needs native sidecars: it is invalid with sidecarMode Classic',
-  },
-  {
-    rule: '!has(self.sharedVolumes) || self.sharedVolumes.all(a, self.sharedVolumes.exists_one(b, b.mountPath == a.mountPath))',
-    fieldPath: '.sharedVolumes',
-    message: 'sharedVolumes need distinct mountPaths: each is mounted in every container',
-  },
-  {
-    rule: "self.sidecarMode != 'Classic' || !has(self.sidecars) || self.sidecars.all(s, !has(s.waitUntilReady) || !s.waitUntilReady)",
-    fieldPath: '.sidecars',
-    message: 'waitUntilReady needs native sidecars: it is invalid with sidecarMode Classic',
-  },
-];
 
 const byName = { 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['name'] };
 
@@ -330,7 +242,7 @@ export const specSchema = z
       .optional()
       .describe('How Pods whose template changed are replaced.'),
   })
-  .meta(cel(...SPEC_RULES))
+  .meta(celValidations(CEL.spec))
   .describe('The app, its ordered init steps and its sidecars.');
 
 export type AppSpecInput = z.input<typeof specSchema>;
@@ -363,7 +275,7 @@ function describeIssue(issue: z.core.$ZodIssue): string {
   return `${where}: ${issue.message}`;
 }
 
-/** The CEL rules of SPEC_RULES, STEP_RULES and SIDECAR_RULES, for the operator's own check. */
+/** The CEL rules (CEL in ./cel-rules) and more, for the operator's own check. */
 function crossFieldErrors(spec: AppSpec): string[] {
   const errors: string[] = [];
   const steps = spec.initSteps ?? [];
@@ -371,34 +283,36 @@ function crossFieldErrors(spec: AppSpec): string[] {
   const seen = new Map<string, string>([[spec.app.name, 'spec.app']]);
   const claim = (name: string, where: string) => {
     const first = seen.get(name);
-    if (first)
-      errors.push(`${where}.name: names must be unique across app, initSteps and sidecars: "${name}" is also ${first}`);
+    if (first) errors.push(`${where}.name: ${NAMES_UNIQUE}: "${name}" is also ${first}`);
     else seen.set(name, where);
   };
   steps.forEach((s, i) => claim(s.name, `spec.initSteps[${i}]`));
   sidecars.forEach((s, i) => claim(s.name, `spec.sidecars[${i}]`));
   steps.forEach((s, i) => {
     const at = `spec.initSteps[${i}]`;
-    if (s.waitFor && (s.command || s.args)) errors.push(`${at}: ${STEP_RULES[0].message}`);
-    if (!s.waitFor && !s.image) errors.push(`${at}: ${STEP_RULES[1].message}`);
-    if (s.restartPolicy) errors.push(`${at}: ${STEP_RULES[2].message}`);
+    if (s.waitFor && (s.command || s.args)) errors.push(`${at}: ${CEL.initStep.waitForRunsNoCommand.message}`);
+    if (!s.waitFor && !s.image) errors.push(`${at}: ${CEL.initStep.needsImage.message}`);
+    if (s.restartPolicy) errors.push(`${at}: ${CEL.initStep.noRestartPolicy.message}`);
     for (const field of NOT_FOR_STEPS)
-      if ((s as Record<string, unknown>)[field] !== undefined) errors.push(`${at}.${field}: ${STEP_RULES[3].message}`);
-    if (s.optional) errors.push(`${at}.optional: ${STEP_RULES[4].message}`);
+      if ((s as Record<string, unknown>)[field] !== undefined)
+        errors.push(`${at}.${field}: ${CEL.initStep.noProbesOrLifecycle.message}`);
+    if (s.optional) errors.push(`${at}.optional: ${CEL.initStep.notOptional.message}`);
     if (s.waitFor && !!s.waitFor.tcp === !!s.waitFor.http)
-      errors.push(`${at}.waitFor: waitFor needs exactly one of tcp or http`);
+      errors.push(`${at}.waitFor: ${CEL.waitFor.oneTarget.message}`);
   });
   sidecars.forEach((s, i) => {
     const at = `spec.sidecars[${i}]`;
-    if (!s.image) errors.push(`${at}: ${SIDECAR_RULES[0].message}`);
-    if (s.restartPolicy) errors.push(`${at}: ${SIDECAR_RULES[1].message}`);
+    if (!s.image) errors.push(`${at}: ${CEL.sidecar.needsImage.message}`);
+    if (s.restartPolicy) errors.push(`${at}: ${CEL.sidecar.noRestartPolicy.message}`);
     if (s.startBeforeInitSteps && spec.sidecarMode === 'Classic')
-      errors.push(`${at}.startBeforeInitSteps: ${SPEC_RULES[4].message}`);
+      errors.push(`${at}.startBeforeInitSteps: ${CEL.spec.startBeforeInitStepsNeedsNative.message}`);
     if (s.waitUntilReady) {
-      if (!s.readinessProbe) errors.push(`${at}.waitUntilReady: ${SIDECAR_RULES[2].message}`);
-      if (s.startupProbe) errors.push(`${at}.waitUntilReady: ${SIDECAR_RULES[3].message}`);
-      if (s.optional) errors.push(`${at}.optional: ${SIDECAR_RULES[4].message}`);
-      if (spec.sidecarMode === 'Classic') errors.push(`${at}.waitUntilReady: ${SPEC_RULES[6].message}`);
+      if (!s.readinessProbe)
+        errors.push(`${at}.waitUntilReady: ${CEL.sidecar.waitUntilReadyNeedsReadinessProbe.message}`);
+      if (s.startupProbe) errors.push(`${at}.waitUntilReady: ${CEL.sidecar.waitUntilReadyWithoutStartupProbe.message}`);
+      if (s.optional) errors.push(`${at}.optional: ${CEL.sidecar.optionalWithoutWaitUntilReady.message}`);
+      if (spec.sidecarMode === 'Classic')
+        errors.push(`${at}.waitUntilReady: ${CEL.spec.waitUntilReadyNeedsNative.message}`);
     }
   });
   const volumeNames = new Set((spec.volumes ?? []).map((v) => v.name));
@@ -421,11 +335,12 @@ function crossFieldErrors(spec: AppSpec): string[] {
       `spec.sharedVolumes[${i}].name: "${shared[i].name}" is also spec.sharedVolumes[${first}]; volume names must be unique`,
   );
   shared.forEach((v, i) => {
-    if (volumeNames.has(v.name)) errors.push(`spec.sharedVolumes[${i}].name: ${SPEC_RULES[3].message} ("${v.name}")`);
+    if (volumeNames.has(v.name))
+      errors.push(`spec.sharedVolumes[${i}].name: ${CEL.spec.sharedVolumeNotNamedLikeVolume.message} ("${v.name}")`);
     const first = shared.findIndex((w) => w.mountPath === v.mountPath);
     if (first < i)
       errors.push(
-        `spec.sharedVolumes[${i}].mountPath: ${SPEC_RULES[5].message} ("${v.mountPath}" is also spec.sharedVolumes[${first}])`,
+        `spec.sharedVolumes[${i}].mountPath: ${CEL.spec.sharedVolumeMountPathsDistinct.message} ("${v.mountPath}" is also spec.sharedVolumes[${first}])`,
       );
   });
   const containers: Array<
