@@ -1,6 +1,7 @@
 /** Short builders for table tests: anApp().withSidecar('log'), aPod().initDone(1). */
 import type { V1ContainerStatus, V1Pod } from '@kubernetes/client-node';
-import type { AppSpecInput, AppWithHelpers } from '../src/api/schema';
+import type { AppSpecInput } from '../src/api/schema';
+import type { AppWithHelpers } from '../src/api/status';
 import { parseSpec } from '../src/api/schema';
 import { renderPodTemplate, renderPod } from '../src/core/render';
 
