@@ -5,7 +5,7 @@
  * check, for objects stored before a rule existed). Keep their messages identical.
  */
 import { z } from 'zod';
-import { CEL, celValidations, NAMES_UNIQUE } from './cel-rules';
+import { CEL, celValidations } from './cel-rules';
 import { DEFAULT_APP_NAME } from './constants';
 import { absolutePath, dnsLabel, image, labelValue, portName, qualifiedName, TCP_HOST } from './formats';
 
@@ -80,9 +80,6 @@ export const waitForSchema = z
   .describe(
     'A built-in wait: the step polls a TCP or HTTP target until it answers or timeoutSeconds pass. No shell script to write.',
   );
-
-/** The Container fields a Pod refuses on an init container that runs to completion. */
-const NOT_FOR_STEPS = ['livenessProbe', 'readinessProbe', 'startupProbe', 'lifecycle'] as const;
 
 /** A step's own policies: the operator acts on them; they are not Container fields and never reach the Pod. */
 export const STEP_POLICY_FIELDS = ['timeoutSeconds', 'retries'] as const;
@@ -250,153 +247,3 @@ export type AppSpec = z.output<typeof specSchema>;
 export type InitStep = z.output<typeof initStepSchema>;
 export type Sidecar = z.output<typeof sidecarSchema>;
 export type WaitFor = z.output<typeof waitForSchema>;
-
-export type ParsedSpec = { ok: true; spec: AppSpec } | { ok: false; errors: string[] };
-
-/**
- * parseSpec validates a stored spec. The CRD already refuses most bad input; this catches what
- * was stored before a rule existed, and gives each problem as "field.path: what is wrong".
- */
-export function parseSpec(raw: unknown): ParsedSpec {
-  const result = specSchema.safeParse(raw ?? {});
-  const errors = result.success ? crossFieldErrors(result.data) : result.error.issues.map(describeIssue);
-  return errors.length === 0 && result.success ? { ok: true, spec: result.data } : { ok: false, errors };
-}
-
-function describeIssue(issue: z.core.$ZodIssue): string {
-  // A bad map key is named the way the API server names one: the map's path, then the key.
-  const key = issue.code === 'invalid_key' ? issue.path[issue.path.length - 1] : undefined;
-  const path = key === undefined ? issue.path : issue.path.slice(0, -1);
-  const where = ['spec', ...path.map((p) => (typeof p === 'number' ? `[${p}]` : String(p)))]
-    .join('.')
-    .replace(/\.\[/g, '[');
-  if (issue.code === 'invalid_key')
-    return `${where}: key "${String(key)}" ${issue.issues[0]?.message ?? issue.message}`;
-  return `${where}: ${issue.message}`;
-}
-
-/** The CEL rules (CEL in ./cel-rules) and more, for the operator's own check. */
-function crossFieldErrors(spec: AppSpec): string[] {
-  const errors: string[] = [];
-  const steps = spec.initSteps ?? [];
-  const sidecars = spec.sidecars ?? [];
-  const seen = new Map<string, string>([[spec.app.name, 'spec.app']]);
-  const claim = (name: string, where: string) => {
-    const first = seen.get(name);
-    if (first) errors.push(`${where}.name: ${NAMES_UNIQUE}: "${name}" is also ${first}`);
-    else seen.set(name, where);
-  };
-  steps.forEach((s, i) => claim(s.name, `spec.initSteps[${i}]`));
-  sidecars.forEach((s, i) => claim(s.name, `spec.sidecars[${i}]`));
-  steps.forEach((s, i) => {
-    const at = `spec.initSteps[${i}]`;
-    if (s.waitFor && (s.command || s.args)) errors.push(`${at}: ${CEL.initStep.waitForRunsNoCommand.message}`);
-    if (!s.waitFor && !s.image) errors.push(`${at}: ${CEL.initStep.needsImage.message}`);
-    if (s.restartPolicy) errors.push(`${at}: ${CEL.initStep.noRestartPolicy.message}`);
-    for (const field of NOT_FOR_STEPS)
-      if ((s as Record<string, unknown>)[field] !== undefined)
-        errors.push(`${at}.${field}: ${CEL.initStep.noProbesOrLifecycle.message}`);
-    if (s.optional) errors.push(`${at}.optional: ${CEL.initStep.notOptional.message}`);
-    if (s.waitFor && !!s.waitFor.tcp === !!s.waitFor.http)
-      errors.push(`${at}.waitFor: ${CEL.waitFor.oneTarget.message}`);
-  });
-  sidecars.forEach((s, i) => {
-    const at = `spec.sidecars[${i}]`;
-    if (!s.image) errors.push(`${at}: ${CEL.sidecar.needsImage.message}`);
-    if (s.restartPolicy) errors.push(`${at}: ${CEL.sidecar.noRestartPolicy.message}`);
-    if (s.startBeforeInitSteps && spec.sidecarMode === 'Classic')
-      errors.push(`${at}.startBeforeInitSteps: ${CEL.spec.startBeforeInitStepsNeedsNative.message}`);
-    if (s.waitUntilReady) {
-      if (!s.readinessProbe)
-        errors.push(`${at}.waitUntilReady: ${CEL.sidecar.waitUntilReadyNeedsReadinessProbe.message}`);
-      if (s.startupProbe) errors.push(`${at}.waitUntilReady: ${CEL.sidecar.waitUntilReadyWithoutStartupProbe.message}`);
-      if (s.optional) errors.push(`${at}.optional: ${CEL.sidecar.optionalWithoutWaitUntilReady.message}`);
-      if (spec.sidecarMode === 'Classic')
-        errors.push(`${at}.waitUntilReady: ${CEL.spec.waitUntilReadyNeedsNative.message}`);
-    }
-  });
-  const volumeNames = new Set((spec.volumes ?? []).map((v) => v.name));
-  const shared = spec.sharedVolumes ?? [];
-  const unique = <T>(list: T[], key: (t: T) => unknown, say: (i: number, first: number) => string) =>
-    list.forEach((t, i) => {
-      const first = list.findIndex((u) => key(u) === key(t));
-      if (first < i) errors.push(say(i, first));
-    });
-  unique(
-    spec.volumes ?? [],
-    (v) => v.name,
-    (i, first) =>
-      `spec.volumes[${i}].name: "${spec.volumes![i].name}" is also spec.volumes[${first}]; volume names must be unique`,
-  );
-  unique(
-    shared,
-    (v) => v.name,
-    (i, first) =>
-      `spec.sharedVolumes[${i}].name: "${shared[i].name}" is also spec.sharedVolumes[${first}]; volume names must be unique`,
-  );
-  shared.forEach((v, i) => {
-    if (volumeNames.has(v.name))
-      errors.push(`spec.sharedVolumes[${i}].name: ${CEL.spec.sharedVolumeNotNamedLikeVolume.message} ("${v.name}")`);
-    const first = shared.findIndex((w) => w.mountPath === v.mountPath);
-    if (first < i)
-      errors.push(
-        `spec.sharedVolumes[${i}].mountPath: ${CEL.spec.sharedVolumeMountPathsDistinct.message} ("${v.mountPath}" is also spec.sharedVolumes[${first}])`,
-      );
-  });
-  const containers: Array<
-    [
-      string,
-      {
-        name: string;
-        volumeMounts?: Array<{ name: string; mountPath: string }>;
-        ports?: Array<{ containerPort: number; protocol?: unknown; name?: string }>;
-      },
-    ]
-  > = [
-    ['spec.app', spec.app],
-    ...steps.map((s, i) => [`spec.initSteps[${i}]`, s] as [string, typeof s]),
-    ...sidecars.map((s, i) => [`spec.sidecars[${i}]`, s] as [string, typeof s]),
-  ];
-  // The guide's "shared volume issues": a mount of a volume the Pod does not have.
-  const mountable = new Set([...volumeNames, ...shared.map((v) => v.name)]);
-  for (const [at, c] of containers) {
-    const mounts = c.volumeMounts ?? [];
-    mounts.forEach((m, j) => {
-      if (!mountable.has(m.name))
-        errors.push(`${at}.volumeMounts[${j}].name: no volume named "${m.name}" in volumes or sharedVolumes`);
-      // Every sharedVolume this container does not mount by name is added at its mountPath; two mounts on one path make the Pod invalid.
-      const clash = shared.find((v) => v.mountPath === m.mountPath && !mounts.some((n) => n.name === v.name));
-      if (clash)
-        errors.push(
-          `${at}.volumeMounts[${j}].mountPath: "${m.mountPath}" is where sharedVolume "${clash.name}" is mounted in every container; mount "${m.name}" elsewhere`,
-        );
-    });
-    unique(
-      mounts,
-      (m) => m.mountPath,
-      (j, first) =>
-        `${at}.volumeMounts[${j}].mountPath: "${mounts[j].mountPath}" is also the mountPath of ${at}.volumeMounts[${first}]; a container mounts one volume at a path`,
-    );
-    const named = (c.ports ?? []).filter((p) => p.name !== undefined);
-    unique(
-      named,
-      (p) => p.name,
-      (j, first) =>
-        `${at}.ports[${c.ports!.indexOf(named[j])}].name: "${named[j].name}" is also the name of ${at}.ports[${c.ports!.indexOf(named[first])}]; port names must be unique in a container`,
-    );
-  }
-  // The guide's "network connectivity issues": the app and its sidecars share one network namespace.
-  const ports = new Map<string, string>();
-  for (const [at, c] of containers.filter(([at]) => !at.startsWith('spec.initSteps'))) {
-    (c.ports ?? []).forEach((p, j) => {
-      const port = `${p.containerPort}/${typeof p.protocol === 'string' ? p.protocol : 'TCP'}`;
-      const first = ports.get(port);
-      if (first)
-        errors.push(
-          `${at}.ports[${j}]: port ${port} is also declared by ${first}; containers in a Pod share one network namespace, so only one can listen on it`,
-        );
-      else ports.set(port, `${at} (${c.name})`);
-    });
-  }
-  return errors;
-}

@@ -1,5 +1,5 @@
 import type { V1Pod } from '@kubernetes/client-node';
-import { parseSpec, type ParsedSpec } from '../api/schema';
+import { parseSpec, type ParsedSpec } from '../api/validation/parse-spec';
 import type { AppWithHelpers } from '../api/status';
 import { renderPodTemplate, resolveSidecarMode, type RenderOptions } from '../core/render';
 

@@ -1,6 +1,7 @@
 import type { V1Pod } from '@kubernetes/client-node';
 import { ConditionType, Reason } from '../api/constants';
-import type { AppSpec, ParsedSpec } from '../api/schema';
+import type { AppSpec } from '../api/schema';
+import type { ParsedSpec } from '../api/validation/parse-spec';
 import type { AppStatus, Condition, HelperStatus, LastFailure, StepStatus } from '../api/status';
 import {
   describeAttempt,

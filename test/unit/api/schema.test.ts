@@ -2,7 +2,7 @@ import { parse } from 'yaml';
 import { strict as assert } from 'node:assert';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { parseSpec } from '../../../src/api/schema';
+import { parseSpec } from '../../../src/api/validation/parse-spec';
 import { renderCrdYaml } from '../../../src/api/crd-yaml';
 import { crdFiles } from '../../../scripts/generate-crd';
 

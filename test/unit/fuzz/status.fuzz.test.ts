@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import { isDeepStrictEqual } from 'node:util';
 import fc from 'fast-check';
 import type { V1Pod } from '@kubernetes/client-node';
-import { parseSpec } from '../../../src/api/schema';
+import { parseSpec } from '../../../src/api/validation/parse-spec';
 import { statusSchema, type AppStatus } from '../../../src/api/status';
 import { isPodReady, isTerminating, restartsOf, slimPod, toIso } from '../../../src/core/pod-facts';
 import { renderPodTemplate, resolveSidecarMode } from '../../../src/core/render';
