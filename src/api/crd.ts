@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { CEL, celValidations } from './cel-rules';
 import coreV1 from './core-v1-schemas.json';
 import { CRD_NAME, GROUP, KIND, PLURAL, SHORT_NAME, SINGULAR, VERSION } from './constants';
-import { specSchema } from './schema';
+import { specSchema } from './spec';
 import { statusSchema } from './status';
 
 type Schema = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any

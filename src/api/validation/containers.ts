@@ -1,4 +1,4 @@
-import type { AppSpec } from '../schema';
+import type { AppSpec } from '../spec';
 
 /** What the mount and port checks read of a container. */
 export interface PodContainer {

@@ -1,5 +1,5 @@
 import { CEL } from '../cel-rules';
-import type { InitStep } from '../schema';
+import type { InitStep } from '../spec';
 
 /** The Container fields a Pod refuses on an init container that runs to completion. */
 const NOT_FOR_STEPS = ['livenessProbe', 'readinessProbe', 'startupProbe', 'lifecycle'] as const;

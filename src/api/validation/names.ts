@@ -1,5 +1,5 @@
 import { NAMES_UNIQUE } from '../cel-rules';
-import type { AppSpec } from '../schema';
+import type { AppSpec } from '../spec';
 
 /**
  * The app, the init steps and the sidecars are containers of one Pod, so their names must differ.

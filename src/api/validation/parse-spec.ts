@@ -1,10 +1,10 @@
 /**
- * The operator's own check of a stored spec: zod's shape (src/api/schema.ts), then the checks across
+ * The operator's own check of a stored spec: zod's shape (src/api/spec.ts), then the checks across
  * fields, one file per topic. The CRD already refuses most bad input; this catches what was stored
  * before a rule existed, and what no CEL rule can afford to check.
  */
 import type { z } from 'zod';
-import { specSchema, type AppSpec } from '../schema';
+import { specSchema, type AppSpec } from '../spec';
 import { podContainers } from './containers';
 import { initStepErrors } from './init-steps';
 import { nameErrors } from './names';

@@ -1,5 +1,5 @@
 import { CEL } from '../cel-rules';
-import type { AppSpec, Sidecar } from '../schema';
+import type { AppSpec, Sidecar } from '../spec';
 
 /** The rules of CEL.sidecar, and those of CEL.spec about sidecarMode, for the sidecar at path `at`. */
 export function sidecarErrors(s: Sidecar, at: string, sidecarMode: AppSpec['sidecarMode']): string[] {

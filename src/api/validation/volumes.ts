@@ -1,5 +1,5 @@
 import { CEL } from '../cel-rules';
-import type { AppSpec } from '../schema';
+import type { AppSpec } from '../spec';
 import type { PodContainer } from './containers';
 import { repeats } from './repeats';
 

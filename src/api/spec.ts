@@ -1,8 +1,7 @@
 /**
- * The AppWithHelpers API as one zod schema: the TypeScript types, the operator's validation and
- * (through scripts/generate-crd.ts) the CRD. Each rule the API server can check is written twice,
- * side by side: as a CEL rule in `.meta()` (admission) and as a refinement (the operator's own
- * check, for objects stored before a rule existed). Keep their messages identical.
+ * The AppWithHelpers spec as a zod schema: the TypeScript types, the shape the operator checks
+ * (src/api/validation/ adds the checks across fields) and, through src/api/crd.ts, the CRD's spec
+ * schema. Rules the API server checks with CEL sit on the schemas by name (src/api/cel-rules.ts).
  */
 import { z } from 'zod';
 import { CEL, celValidations } from './cel-rules';
