@@ -1,6 +1,7 @@
 /**
- * npm run generate: writes the CRD made from src/api/schema.ts to crds/. The unit tests fail when
- * the checked-in file differs from what this writes, so run it after changing the schema.
+ * npm run generate: writes the CRD made from src/api/ (spec.ts, status.ts, cel-rules.ts) to
+ * crds/. The unit tests fail when the checked-in file differs from what this writes, so run it
+ * after changing any of them.
  */
 import { writeFileSync } from 'node:fs';
 import * as path from 'node:path';

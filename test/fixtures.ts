@@ -1,7 +1,8 @@
 /** Short builders for table tests: anApp().withSidecar('log'), aPod().initDone(1). */
 import type { V1ContainerStatus, V1Pod } from '@kubernetes/client-node';
-import type { AppSpecInput, AppWithHelpers } from '../src/api/schema';
-import { parseSpec } from '../src/api/schema';
+import type { AppSpecInput } from '../src/api/spec';
+import type { AppWithHelpers } from '../src/api/status';
+import { parseSpec } from '../src/api/validation/parse-spec';
 import { renderPodTemplate, renderPod } from '../src/core/render';
 
 export const NOW = new Date('2026-11-25T12:00:00Z');

@@ -4,9 +4,11 @@
  * anything valid in a Pod is valid here; our own fields, defaults and CEL rules are laid over it.
  */
 import { z } from 'zod';
+import { CEL, celValidations } from './cel-rules';
 import coreV1 from './core-v1-schemas.json';
 import { CRD_NAME, GROUP, KIND, PLURAL, SHORT_NAME, SINGULAR, VERSION } from './constants';
-import { specSchema, statusSchema } from './schema';
+import { specSchema } from './spec';
+import { statusSchema } from './status';
 
 type Schema = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -144,12 +146,7 @@ export function buildCrd(): Schema {
                 "AppWithHelpers runs an app with ordered init steps and sidecars, and reports every helper's phase in its status.",
               type: 'object',
               required: ['spec'],
-              'x-kubernetes-validations': [
-                {
-                  rule: 'self.metadata.name.size() <= 63',
-                  message: 'metadata.name: at most 63 characters, so it fits the helpers.dev/app label of its Pods',
-                },
-              ],
+              ...celValidations(CEL.object),
               properties: {
                 apiVersion: {
                   type: 'string',

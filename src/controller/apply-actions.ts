@@ -1,6 +1,6 @@
 import type { V1Pod } from '@kubernetes/client-node';
 import { Reason } from '../api/constants';
-import type { AppWithHelpers } from '../api/schema';
+import type { AppWithHelpers } from '../api/status';
 import type { Action } from '../core/plan';
 import { ApiError } from '../k8s/api-error';
 import type { Expectations } from './expectations';

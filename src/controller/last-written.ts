@@ -1,4 +1,4 @@
-import type { AppStatus, AppWithHelpers } from '../api/schema';
+import type { AppStatus, AppWithHelpers } from '../api/status';
 
 /** How long a write is trusted over the cache at most: a relist may never show our exact version. */
 const TRUST_MS = 30_000;

@@ -1,7 +1,7 @@
 import Operator from '@dot-i/k8s-operator';
 import type { V1Pod } from '@kubernetes/client-node';
 import { GROUP, LABEL_MANAGED_BY, MANAGER, PLURAL, VERSION } from '../api/constants';
-import type { AppWithHelpers } from '../api/schema';
+import type { AppWithHelpers } from '../api/status';
 import { slimPod } from '../core/pod-facts';
 import type { RenderOptions } from '../core/render';
 import { KubeClient } from '../k8s/client';

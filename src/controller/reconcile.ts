@@ -1,7 +1,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { V1Pod } from '@kubernetes/client-node';
 import { ConditionType, Reason } from '../api/constants';
-import type { AppStatus, AppWithHelpers } from '../api/schema';
+import type { AppStatus, AppWithHelpers } from '../api/status';
 import { planPods } from '../core/plan';
 import { failuresChanged } from '../core/last-failure';
 import { isControlledBy } from '../core/pod-facts';

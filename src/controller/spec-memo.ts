@@ -1,5 +1,6 @@
 import type { V1Pod } from '@kubernetes/client-node';
-import { parseSpec, type AppWithHelpers, type ParsedSpec } from '../api/schema';
+import { parseSpec, type ParsedSpec } from '../api/validation/parse-spec';
+import type { AppWithHelpers } from '../api/status';
 import { renderPodTemplate, resolveSidecarMode, type RenderOptions } from '../core/render';
 
 /** What reconcile reads of a spec: parsed and checked, the sidecar mode, the Pod template and its hash. */

@@ -1,6 +1,6 @@
 import type { V1ContainerStatus, V1ContainerStateTerminated } from '@kubernetes/client-node';
 import { Reason } from '../api/constants';
-import type { HelperStatus, LastFailure, StepStatus } from '../api/schema';
+import type { HelperStatus, LastFailure, StepStatus } from '../api/status';
 import type { AttemptEnd } from './step-attempts';
 import { toIso } from './pod-facts';
 

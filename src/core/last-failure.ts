@@ -1,7 +1,8 @@
 import type { V1ContainerStateTerminated, V1ContainerStatus, V1Pod } from '@kubernetes/client-node';
 import { isDeepStrictEqual } from 'node:util';
 import { Reason } from '../api/constants';
-import type { AppSpec, AppStatus, LastFailure } from '../api/schema';
+import type { AppSpec } from '../api/spec';
+import type { AppStatus, LastFailure } from '../api/status';
 import { lastLines } from './helper-status';
 import { containerStatus, isFinished, isTerminating, templateHashOf, toIso } from './pod-facts';
 

@@ -1,6 +1,6 @@
 import type { V1Pod } from '@kubernetes/client-node';
 import { ANNOTATION_STEP_FAILURES } from '../api/constants';
-import type { AppSpec } from '../api/schema';
+import type { AppSpec } from '../api/spec';
 import { isFinished, isPodReady, isTerminating, slotOf, templateHashOf } from './pod-facts';
 import { podName, renderPod } from './render';
 import { attemptEnd, failuresAfter, formatStepFailures, type StepFailures } from './step-attempts';

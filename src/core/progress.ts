@@ -1,4 +1,4 @@
-import type { AppStatus } from '../api/schema';
+import type { AppStatus } from '../api/status';
 
 /**
  * Progress, as the Deployment controller counts it: a rollout moves forward when more Pods have

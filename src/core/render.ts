@@ -10,7 +10,7 @@ import {
   LABEL_TEMPLATE_HASH,
   MANAGER,
 } from '../api/constants';
-import type { AppSpec, InitStep, Sidecar } from '../api/schema';
+import type { AppSpec, InitStep, Sidecar } from '../api/spec';
 import { specTemplateHash } from './template-hash';
 import { WAIT_SCRIPT, waitEnv } from './wait-script';
 

@@ -1,6 +1,8 @@
 import type { V1Pod } from '@kubernetes/client-node';
 import { ConditionType, Reason } from '../api/constants';
-import type { AppSpec, AppStatus, Condition, HelperStatus, LastFailure, ParsedSpec, StepStatus } from '../api/schema';
+import type { AppSpec } from '../api/spec';
+import type { ParsedSpec } from '../api/validation/parse-spec';
+import type { AppStatus, Condition, HelperStatus, LastFailure, StepStatus } from '../api/status';
 import {
   describeAttempt,
   describeHelper,

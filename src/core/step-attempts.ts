@@ -1,6 +1,6 @@
 import type { V1Pod } from '@kubernetes/client-node';
 import { ANNOTATION_STEP_FAILURES } from '../api/constants';
-import type { AppSpec, InitStep } from '../api/schema';
+import type { AppSpec, InitStep } from '../api/spec';
 import { containerStatus } from './pod-facts';
 
 /**

@@ -1,4 +1,4 @@
-import type { WaitFor } from '../api/schema';
+import type { WaitFor } from '../api/spec';
 
 /**
  * The script a waitFor step runs on the helper image. It needs only busybox's sh, nc, wget,

@@ -1,6 +1,6 @@
 import type { V1Pod } from '@kubernetes/client-node';
 import { GROUP, LABEL_MANAGED_BY, MANAGER, PLURAL, VERSION } from '../api/constants';
-import type { AppStatus, AppWithHelpers } from '../api/schema';
+import type { AppStatus, AppWithHelpers } from '../api/status';
 import { ApiError } from './api-error';
 import { EventRecorder, type EventRecorderOptions } from './event-recorder';
 import type { KubeHttp } from './http';

@@ -1,5 +1,5 @@
 import { API_VERSION, KIND, MANAGER } from '../api/constants';
-import type { AppWithHelpers } from '../api/schema';
+import type { AppWithHelpers } from '../api/status';
 import { ApiError } from './api-error';
 import { EventCorrelator } from './event-correlator';
 import type { KubeHttp } from './http';

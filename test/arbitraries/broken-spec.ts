@@ -1,6 +1,6 @@
 /** (b) Broken specs: valid specs broken by random mutations, and by plausible mistakes each refused naming the field. */
 import fc from 'fast-check';
-import type { AppSpecInput } from '../../src/api/schema';
+import type { AppSpecInput } from '../../src/api/spec';
 import type { C, Json } from './common';
 import { validSpec } from './valid-spec';
 

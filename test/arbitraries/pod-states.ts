@@ -2,7 +2,8 @@
 import fc from 'fast-check';
 import type { V1Pod } from '@kubernetes/client-node';
 import { LABEL_TEMPLATE_HASH } from '../../src/api/constants';
-import { parseSpec, type AppSpec } from '../../src/api/schema';
+import { parseSpec } from '../../src/api/validation/parse-spec';
+import type { AppSpec } from '../../src/api/spec';
 import { renderPod, renderPodTemplate, resolveSidecarMode, type RenderOptions } from '../../src/core/render';
 import { NOW } from '../fixtures';
 import { opt, rec, text, type C, type Json } from './common';

@@ -1,6 +1,6 @@
 /** (a) Valid specs: the names and values people write, assembled into specs valid by construction. */
 import fc from 'fast-check';
-import type { AppSpecInput } from '../../src/api/schema';
+import type { AppSpecInput } from '../../src/api/spec';
 import { dict, opt, rec, text, type Json } from './common';
 
 const NAMES = [

@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import * as https from 'node:https';
 import fc from 'fast-check';
 import type { V1Pod } from '@kubernetes/client-node';
-import { parseSpec } from '../../src/api/schema';
+import { parseSpec } from '../../src/api/validation/parse-spec';
 import { renderPod, renderPodTemplate, type RenderOptions } from '../../src/core/render';
 import type { ControlPlane } from '../cluster/control-plane';
 import { appName, FUZZ_SEED, validSpec } from '../arbitraries';

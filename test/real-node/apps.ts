@@ -1,4 +1,4 @@
-import type { AppStatus } from '../../src/api/schema';
+import type { AppStatus } from '../../src/api/status';
 import { realNodePlacement } from '../cluster/node/placement';
 import { jsonpath } from '../integration/operator-harness';
 import { realHarness, realNamespace as ns } from './hooks';

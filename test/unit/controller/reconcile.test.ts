@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import type { V1Pod } from '@kubernetes/client-node';
-import type { AppStatus, AppWithHelpers } from '../../../src/api/schema';
+import type { AppStatus, AppWithHelpers } from '../../../src/api/status';
 import { Expectations } from '../../../src/controller/expectations';
 import { LastWritten } from '../../../src/controller/last-written';
 import {

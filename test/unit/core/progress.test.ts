@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import type { AppStatus } from '../../../src/api/schema';
+import type { AppStatus } from '../../../src/api/status';
 import { deadlineExceeded, madeProgress, msUntilDeadline } from '../../../src/core/progress';
 import { NOW } from '../../fixtures';
 

@@ -1,6 +1,7 @@
 import { strict as assert } from 'node:assert';
 import type { V1Pod } from '@kubernetes/client-node';
-import { parseSpec, type AppStatus } from '../../../src/api/schema';
+import { parseSpec } from '../../../src/api/validation/parse-spec';
+import type { AppStatus } from '../../../src/api/status';
 import { deriveStatus } from '../../../src/core/status';
 import { slimPod } from '../../../src/core/pod-facts';
 import { printPod } from '../../../src/core/print-pod';

@@ -7,7 +7,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { WAIT_SCRIPT, waitEnv } from '../../../src/core/wait-script';
-import type { WaitFor } from '../../../src/api/schema';
+import type { WaitFor } from '../../../src/api/spec';
 
 /**
  * The script runs on a real busybox (Debian's static build: no `nc -z`, and `wget -T` crashes),

@@ -14,7 +14,7 @@ import {
   LABEL_TEMPLATE_HASH,
   MANAGER,
 } from '../../../src/api/constants';
-import type { AppSpec } from '../../../src/api/schema';
+import type { AppSpec } from '../../../src/api/spec';
 import { planPods } from '../../../src/core/plan';
 import {
   podName,

@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import fc from 'fast-check';
 import type { V1Pod } from '@kubernetes/client-node';
 import { ANNOTATION_SLOT } from '../../../src/api/constants';
-import { parseSpec } from '../../../src/api/schema';
+import { parseSpec } from '../../../src/api/validation/parse-spec';
 import { planPods } from '../../../src/core/plan';
 import { isTerminating, slotOf, templateHashOf } from '../../../src/core/pod-facts';
 import { renderPodTemplate, type RenderOptions } from '../../../src/core/render';

@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import fc from 'fast-check';
-import { parseSpec } from '../../../src/api/schema';
+import { parseSpec } from '../../../src/api/validation/parse-spec';
 import { options } from '../../fixtures';
 import { fuzzParams, mutatedSpec, specWithMistake, validSpec } from '../../arbitraries';
 import { checkChain } from './chain';
