@@ -44,12 +44,50 @@ export function snapshotHost(): string[] {
   ];
 }
 
-/** What differs between two snapshots, as "+ line" (new) and "- line" (gone). */
+/**
+ * What differs between two snapshots, as "+ line" (new) and "- line" (gone). A built-in table
+ * that holds no rules is no change: the kernel makes the nat table on first use, and deleting
+ * the node's rule from it is the undo; the table itself cannot be removed.
+ */
 export function hostDiff(before: string[], after: string[]): string[] {
-  const b = new Set(before);
-  const a = new Set(after);
+  const b = new Set(withoutEmptyTables(before));
+  const a = new Set(withoutEmptyTables(after));
   return [
-    ...after.filter((l) => !b.has(l)).map((l) => `+ ${l}`),
-    ...before.filter((l) => !a.has(l)).map((l) => `- ${l}`),
+    ...[...a].filter((l) => !b.has(l)).map((l) => `+ ${l}`),
+    ...[...b].filter((l) => !a.has(l)).map((l) => `- ${l}`),
   ];
+}
+
+const BUILT_IN_CHAINS = new Set(['PREROUTING', 'INPUT', 'FORWARD', 'OUTPUT', 'POSTROUTING']);
+
+/**
+ * withoutEmptyTables drops each iptables-save table ("*nat" … "COMMIT", under an iptables: or
+ * ip6tables: prefix) whose only lines are built-in chains with their default ACCEPT policy.
+ */
+export function withoutEmptyTables(lines: string[]): string[] {
+  const out: string[] = [];
+  let table: string[] | undefined;
+  for (const line of lines) {
+    const m = /^(ip6?tables): (.*)$/.exec(line);
+    if (!m) {
+      out.push(line);
+      continue;
+    }
+    const text = m[2];
+    if (text.startsWith('*')) table = [line];
+    else if (table) table.push(line);
+    else out.push(line);
+    if (table && text === 'COMMIT') {
+      if (!isEmptyBuiltInTable(table)) out.push(...table);
+      table = undefined;
+    }
+  }
+  return table ? [...out, ...table] : out;
+}
+
+function isEmptyBuiltInTable(table: string[]): boolean {
+  return table.slice(1, -1).every((line) => {
+    const chain = /^ip6?tables: :(\S+) (\S+)/.exec(line);
+    return !!chain && BUILT_IN_CHAINS.has(chain[1]) && chain[2] === 'ACCEPT';
+  });
 }

@@ -28,9 +28,11 @@ export interface HostState {
   natRules?: string[][];
   /** sysctl path under /proc/sys → its value before we started. */
   sysctls: Record<string, string>;
-  /** cgroup folders we made (each hierarchy's), removed deepest first. */
+  /** The node's cgroup folders (each hierarchy's): their members are killed, what is below them removed deepest first. */
   cgroups: string[];
-  /** Folders that did not exist before (the kubelet's and containerd's fixed ones): removed when empty. */
+  /** Those of `cgroups` that existed before the node started: kept, emptied. The others are removed. */
+  cgroupsFound?: string[];
+  /** Folders that did not exist before (the kubelet's and containerd's fixed ones): removed with all below them. */
   createdPaths: string[];
   /** What only this node puts in those fixed places (a trailing * matches a name prefix): removed. */
   ownedPaths: string[];
@@ -68,37 +70,43 @@ export function describeProcess(name: string, pid: number): StartedProcess {
 
 /** HostChanges records changes as they are made and undoes them all. */
 export class HostChanges {
-  private constructor(readonly state: HostState) {}
+  private constructor(
+    readonly state: HostState,
+    private readonly file: string,
+  ) {}
 
   /** begin takes the machine's one real-node slot, cleaning up after a killed run first. */
-  static begin(lab: string, log: (line: string) => void): HostChanges {
-    const left = readState();
+  static begin(lab: string, log: (line: string) => void, file = stateFile): HostChanges {
+    const left = readState(file);
     if (left) {
       if (isAlive(left.owner))
         throw new Error(
           `another real node runs on this machine (process ${left.owner.pid}, lab ${left.lab}); stop it first (Ctrl-C in its terminal, or kill -INT ${left.owner.pid})`,
         );
-      log(`  cleaning up what a stopped run left (${stateFile})`);
-      new HostChanges(left).undo(log);
+      log(`  cleaning up what a stopped run left (${file})`);
+      new HostChanges(left, file).undo(log);
     }
-    const changes = new HostChanges({
-      owner: describeProcess('owner', process.pid),
-      lab,
-      routes: [],
-      natRules: [],
-      sysctls: {},
-      cgroups: [],
-      createdPaths: [],
-      ownedPaths: [],
-      processes: [],
-    });
+    const changes = new HostChanges(
+      {
+        owner: describeProcess('owner', process.pid),
+        lab,
+        routes: [],
+        natRules: [],
+        sysctls: {},
+        cgroups: [],
+        createdPaths: [],
+        ownedPaths: [],
+        processes: [],
+      },
+      file,
+    );
     changes.save();
     return changes;
   }
 
   save(): void {
-    mkdirSync(path.dirname(stateFile), { recursive: true });
-    writeFileSync(stateFile, JSON.stringify(this.state, null, 2));
+    mkdirSync(path.dirname(this.file), { recursive: true });
+    writeFileSync(this.file, JSON.stringify(this.state, null, 2));
   }
 
   update(change: (s: HostState) => void): void {
@@ -108,8 +116,9 @@ export class HostChanges {
 
   /**
    * ensurePath makes a fixed path the node needs. Undo removes `owned` (what only this node puts
-   * there), then the folders it made here if they are empty: another program may have started
-   * using one meanwhile (buildah shares /var/lib/cni, say).
+   * there), and the folders it made here with everything below them: what the kubelet, libcni and
+   * containerd's shims leave there (host-local IPAM, cache files) came with the node. A folder
+   * that existed before stays, with what others keep in it.
    */
   ensurePath(dir: string, owned: string[]): void {
     let top: string | undefined;
@@ -117,6 +126,16 @@ export class HostChanges {
     this.update((s) => {
       if (top) s.createdPaths.push(top);
       s.ownedPaths.push(...owned);
+    });
+    mkdirSync(dir, { recursive: true });
+  }
+
+  /** ensureCgroup makes one of the node's cgroup folders, noting whether it was there before (a run that was killed may leave one). */
+  ensureCgroup(dir: string): void {
+    const found = existsSync(dir);
+    this.update((s) => {
+      s.cgroups.push(dir);
+      if (found) s.cgroupsFound = [...(s.cgroupsFound ?? []), dir];
     });
     mkdirSync(dir, { recursive: true });
   }
@@ -152,7 +171,9 @@ export class HostChanges {
     attempt('killing the node processes', () => killProcesses(s));
     attempt('killing the containers', () => killCgroupMembers(s.cgroups));
     attempt('unmounting', () => unmountUnder([s.lab, ...s.createdPaths]));
-    for (const dir of [...s.cgroups].reverse()) attempt(`removing cgroup ${dir}`, () => removeCgroupTree(dir));
+    const found = new Set(s.cgroupsFound ?? []);
+    for (const dir of [...s.cgroups].reverse())
+      attempt(`removing cgroup ${dir}`, () => removeCgroupTree(dir, !found.has(dir)));
     for (const route of s.routes) attempt(`removing route ${route.join(' ')}`, () => ip('route', 'del', ...route));
     for (const rule of s.natRules ?? [])
       attempt(`deleting nat rule ${rule.join(' ')}`, () => {
@@ -166,13 +187,14 @@ export class HostChanges {
         if (readSysctl(key) !== before) writeFileSync(`/proc/sys/${key}`, before);
       });
     for (const p of s.ownedPaths ?? []) attempt(`removing ${p}`, () => removeOwned(p));
-    for (const p of [...s.createdPaths].reverse()) attempt(`removing ${p}`, () => removeEmptyFolders(p));
+    for (const p of [...s.createdPaths].reverse())
+      attempt(`removing ${p}`, () => rmSync(p, { recursive: true, force: true }));
     attempt(`removing ${s.lab}`, () => rmSync(s.lab, { recursive: true, force: true }));
     if (problems.length > 0)
       log(
-        `  some host changes could not be undone (the state file ${stateFile} is kept):\n    ${problems.join('\n    ')}`,
+        `  some host changes could not be undone (the state file ${this.file} is kept):\n    ${problems.join('\n    ')}`,
       );
-    else rmSync(path.dirname(stateFile), { recursive: true, force: true });
+    else rmSync(path.dirname(this.file), { recursive: true, force: true });
   }
 }
 
@@ -186,16 +208,9 @@ function removeOwned(owned: string): void {
     rmSync(path.join(dir, e), { recursive: true, force: true });
 }
 
-/** removeEmptyFolders removes dir and the folders below it, deepest first, as long as they are empty. */
-function removeEmptyFolders(dir: string): void {
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) return;
-  for (const e of readdirSync(dir)) removeEmptyFolders(path.join(dir, e));
-  if (readdirSync(dir).length === 0) rmdirSync(dir);
-}
-
-function readState(): HostState | undefined {
+function readState(file: string): HostState | undefined {
   try {
-    return JSON.parse(readFileSync(stateFile, 'utf8')) as HostState;
+    return JSON.parse(readFileSync(file, 'utf8')) as HostState;
   } catch {
     return undefined;
   }
@@ -251,8 +266,9 @@ function killCgroupMembers(cgroups: string[]): void {
   }
 }
 
-function removeCgroupTree(dir: string): void {
-  for (const d of cgroupTree(dir)) rmdirSync(d);
+/** removeCgroupTree removes the folders below a cgroup folder, deepest first, and the folder itself when `self`. */
+function removeCgroupTree(dir: string, self: boolean): void {
+  for (const d of cgroupTree(dir)) if (self || d !== dir) rmdirSync(d);
 }
 
 function signal(pid: number, sig: NodeJS.Signals): void {

@@ -225,7 +225,10 @@ export class RealNode {
     step('real node ready');
   }
 
-  /** makeCgroups makes the kubelet's cgroup root in every hierarchy (v1) or once (v2). */
+  /**
+   * makeCgroups makes the kubelet's cgroup root in every hierarchy (v1, and the unified one beside
+   * them where the host mounts it: runc puts containers there too) or once (v2).
+   */
   private makeCgroups(): void {
     const base = '/sys/fs/cgroup';
     const v2 = readFileOr(`${base}/cgroup.controllers`) !== undefined;
@@ -233,12 +236,11 @@ export class RealNode {
       ? [base]
       : readFileSync('/proc/self/mountinfo', 'utf8')
           .split('\n')
-          .filter((line) => line.includes(' - cgroup '))
+          .filter((line) => / - cgroup2? /.test(line))
           .map((line) => line.split(' ')[4]);
     for (const h of hierarchies) {
       const dir = path.join(h, this.layout.cgroupRoot);
-      this.changes.update((s) => s.cgroups.push(dir));
-      mkdirSync(dir, { recursive: true });
+      this.changes.ensureCgroup(dir);
       // A new cpuset cgroup has no CPUs or memory nodes: no task could join it.
       for (const f of ['cpuset.cpus', 'cpuset.mems']) {
         const parent = readFileOr(path.join(h, f));
