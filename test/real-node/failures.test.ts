@@ -45,6 +45,49 @@ describe('failures on a real node', () => {
     assert.match(step?.message ?? '', /error: table users is missing/);
   });
 
+  it("the guide's combined example as the guide writes it: nginx's own reason in Degraded, app.lastFailure and describe", async () => {
+    // The guide's init step writes a greeting where nginx reads configuration: nginx refuses it.
+    const { cluster } = realHarness();
+    const mount = (mountPath: string) => [{ name: 'shared-data', mountPath }];
+    await apply(
+      anApp('guide-combined', {
+        volumes: [{ name: 'shared-data', emptyDir: {} }],
+        initSteps: [
+          {
+            name: 'config-initializer',
+            image: 'busybox:1.36',
+            command: ['sh', '-c', 'echo "Hello from config-initializer!" > /config/app.conf; echo "Config created."'],
+            volumeMounts: mount('/config'),
+          },
+        ],
+        app: {
+          name: 'myapp-container',
+          image: 'nginx:1.25.3',
+          volumeMounts: mount('/etc/nginx/conf.d/'),
+          lifecycle: { postStart: { exec: { command: ['/bin/sh', '-c', 'cat /etc/nginx/conf.d/app.conf'] } } },
+        },
+      }),
+    );
+    const refused = /\[emerg\].*unknown directive "Hello"/;
+    try {
+      await eventually(
+        "Degraded AppCrashLooping with nginx's own line",
+        async () => {
+          const d = (await statusOf('guide-combined')).conditions?.find((c) => c.type === 'Degraded');
+          return d?.reason === 'AppCrashLooping' && refused.test(d.message);
+        },
+        120_000,
+      );
+      const { app } = await statusOf('guide-combined');
+      assert.match(app?.lastFailure?.message ?? '', refused, JSON.stringify(app));
+      assert.equal(app?.lastFailure?.exitCode, 1, JSON.stringify(app));
+      const described = await cluster.kubectl(['describe', 'awh', '-n', ns, 'guide-combined']);
+      assert.match(described, /Last Failure:[\s\S]*unknown directive "Hello"/);
+    } finally {
+      await cluster.kubectl(['delete', 'awh', '-n', ns, 'guide-combined', '--wait=false']);
+    }
+  });
+
   it('a sidecar killed through the runtime is restarted and counted, and the status recovers', async () => {
     const { cluster, node } = realHarness();
     const life = new PodLife(cluster, ns, 'killed-sidecar');
