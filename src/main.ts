@@ -2,9 +2,9 @@
 // First, before anything loads the design card's packages: what they load and the operator never uses, only on first use.
 import './lean-dependencies';
 import type { Server } from 'node:http';
-import { Leadership } from './controller/leadership';
+import { Leadership } from './runtime/leadership';
 import { AppWithHelpersOperator } from './controller/operator';
-import { LeaderElector } from './k8s/leader';
+import { LeaderElector } from './runtime/leader';
 import { createLogger } from './obs/logger';
 import { Metrics, serveProbes } from './obs/metrics';
 import { parseSettings, type Settings } from './settings';
@@ -54,7 +54,11 @@ async function main(): Promise<void> {
           },
           log,
         ),
-        newOperator,
+        (previous) => {
+          const next = newOperator();
+          next.serverVersion = previous.serverVersion; // rights and version were checked at start
+          return next;
+        },
         metrics,
         log,
         `${settings.leaseNamespace}/${settings.leaseName} as ${settings.identity}`,

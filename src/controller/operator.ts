@@ -11,13 +11,13 @@ import type { Logger } from '../obs/logger';
 import { Metrics } from '../obs/metrics';
 import type { Settings } from '../settings';
 import { Expectations } from './expectations';
-import { Informer, keyOf } from './informer';
+import { Informer, keyOf } from '../runtime/informer';
 import { Interner } from './interner';
 import { LastWritten } from './last-written';
 import { controllerKeyOf, PodIndex } from './pod-index';
 import { SpecMemo } from './spec-memo';
 import { preflight, type ServerVersion } from './preflight';
-import { WorkQueue } from './queue';
+import { WorkQueue } from '../runtime/queue';
 import { PermanentError, reconcile, type ReconcileDeps } from './reconcile';
 
 /** Outcomes that wrote nothing, logged at debug. */
@@ -55,7 +55,10 @@ export class AppWithHelpersOperator extends Operator {
   private readonly metrics: Metrics;
   private readonly helperMetrics: HelperMetrics;
   private readySince?: Date;
-  /** What preflight found; a successor after a lost Lease is given it (see leadership.ts) instead of asking again. */
+  /**
+   * What preflight found; after a lost Lease, main.ts gives it to the next term's operator instead
+   * of asking again (see runtime/leadership.ts).
+   */
   serverVersion?: ServerVersion;
   private stopped = false;
 

@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { WorkQueue } from '../../../src/controller/queue';
+import { WorkQueue } from '../../../src/runtime/queue';
 
 const tick = (ms = 5) => new Promise((r) => setTimeout(r, ms));
 
