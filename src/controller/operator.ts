@@ -18,7 +18,7 @@ import { controllerKeyOf, PodIndex } from './pod-index';
 import { SpecMemo } from './spec-memo';
 import { preflight, type ServerVersion } from './preflight';
 import { WorkQueue } from '../runtime/queue';
-import { PermanentError, reconcile, type ReconcileDeps } from './reconcile';
+import { PermanentError, reconcile, type ReconcileDeps, type ReconcileResult } from './reconcile';
 
 /** Outcomes that wrote nothing, logged at debug. */
 const QUIET_OUTCOMES = new Set<string>(['unchanged', 'held', 'waiting']);
@@ -116,10 +116,7 @@ export class AppWithHelpersOperator extends Operator {
     const deps: ReconcileDeps = {
       getApp: (key) => this.appInformers.map((i) => i.get(key)).find(Boolean),
       heldSince: new Map(),
-      // A held status is a status write waiting to go: it goes before Pod creates (see WorkQueue).
       busy: () => http.busy || this.queue!.depth > 0,
-      requeueAfter: (key, ms) => this.queue!.addAfter(key, ms, 'urgent'),
-      cancelRequeue: (key) => this.queue!.cancelAfter(key),
       podsOf: (key) => this.pods.podsOf(key),
       writer: client,
       expectations: this.expectations,
@@ -133,7 +130,14 @@ export class AppWithHelpersOperator extends Operator {
     // in the cache would read as deleted.
     this.queue = new WorkQueue(
       (key) => this.reconcileKey(key, deps),
-      { concurrency: this.settings.concurrency, retry: (err) => !(err instanceof PermanentError), paused: true },
+      {
+        concurrency: this.settings.concurrency,
+        retry: (err) => !(err instanceof PermanentError),
+        requeueAfterError: (err) => (err instanceof PermanentError ? err.requeueAfterMs : undefined),
+        // A held status is a status write waiting to go: it goes before Pod creates (see WorkQueue).
+        requeueLane: 'urgent',
+        paused: true,
+      },
       (key, err, retryInMs) => {
         // A permanent failure is in the status and an Event; the next change to the object retries it.
         this.log.warn('reconcile failed', { key, error: (err as Error).message, retryInMs });
@@ -190,17 +194,19 @@ export class AppWithHelpersOperator extends Operator {
     });
   }
 
-  private async reconcileKey(key: string, deps: ReconcileDeps): Promise<void> {
+  private async reconcileKey(key: string, deps: ReconcileDeps): Promise<ReconcileResult> {
     const t0 = Date.now();
     const log = this.log.child({ key });
     const stopTimer = this.metrics.reconcileSeconds.startTimer();
     try {
-      const outcome = await reconcile(key, { ...deps, log });
+      const result = await reconcile(key, { ...deps, log });
+      const { outcome } = result;
       this.metrics.reconciles.inc({ result: outcome });
       if (outcome === 'deleted') this.metrics.forgetApp(...(key.split('/') as [string, string]));
       // A reconcile that changed nothing is logged at debug, as Kubernetes' controllers log their syncs
       // at V(4): with a line per Pod event, winston was a sixth of the operator's CPU in a profile under load.
       (QUIET_OUTCOMES.has(outcome) ? log.debug : log.info).call(log, 'reconciled', { outcome, ms: Date.now() - t0 });
+      return result;
     } catch (err) {
       this.metrics.reconciles.inc({ result: 'error' });
       throw err;

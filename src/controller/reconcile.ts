@@ -35,14 +35,6 @@ export interface ReconcileDeps {
   heldSince: Map<string, number>;
   /** Whether the operator is busy: its rate limit spent or keys waiting (see BUSY_STATUS_HOLD_MS). */
   busy?(): boolean;
-  /** Brings a key back after ms. */
-  requeueAfter(key: string, ms: number): void;
-  /**
-   * Drops the key's pending requeueAfter: every reconcile works out anew when to look again, so one
-   * that needs no later look (a rollout complete) cancels what an earlier one asked for, which would
-   * otherwise hold a timer per object until its progress deadline.
-   */
-  cancelRequeue?(key: string): void;
   /** Pods carrying the app's label in its namespace, from the cache. */
   podsOf(key: string): V1Pod[];
   writer: Writer;
@@ -56,10 +48,31 @@ export interface ReconcileDeps {
   now(): Date;
 }
 
-/** An error retrying cannot fix: the status and an Event say it; the key waits for the next change. */
-export class PermanentError extends Error {}
+/**
+ * An error retrying cannot fix: the status and an Event say it; the key waits for the next change,
+ * or for `requeueAfterMs`, a deadline the pass knew of (a step's timeout, the progress deadline).
+ */
+export class PermanentError extends Error {
+  constructor(
+    message: string,
+    readonly requeueAfterMs?: number,
+  ) {
+    super(message);
+  }
+}
 
 export type Outcome = 'deleted' | 'unchanged' | 'updated' | 'invalid' | 'waiting' | 'held';
+
+/**
+ * What a pass did, and when to look at the key again: the earliest deadline the pass knows of (a
+ * step's timeout, the progress deadline, the end of a status hold, expectations timing out), or
+ * none when only a change to the object or its Pods can bring news. It replaces the look an earlier
+ * pass asked for (see runtime/queue.ts).
+ */
+export interface ReconcileResult {
+  outcome: Outcome;
+  requeueAfterMs?: number;
+}
 
 /**
  * While Pods are still starting their status changes every few hundred milliseconds; writing each
@@ -80,14 +93,13 @@ export const BUSY_STATUS_HOLD_MS = 2000;
  * reconcile converges one AppWithHelpers: read the caches, plan, apply, derive the status and
  * write it once, only if it changed. A thrown error makes the queue retry with backoff.
  */
-export async function reconcile(key: string, d: ReconcileDeps): Promise<Outcome> {
+export async function reconcile(key: string, d: ReconcileDeps): Promise<ReconcileResult> {
   const app = d.getApp(key);
   if (!app || app.metadata.deletionTimestamp) {
     d.expectations.forget(key); // owned Pods go with it: the garbage collector follows owner references
     d.heldSince.delete(key);
     d.lastWritten.forget(key);
-    d.cancelRequeue?.(key);
-    return 'deleted';
+    return { outcome: 'deleted' };
   }
   const now = d.now();
   let stored = d.lastWritten.statusOf(key, app);
@@ -133,7 +145,8 @@ export async function reconcile(key: string, d: ReconcileDeps): Promise<Outcome>
     if (firstWrite && firstStatus) {
       const written = await firstWrite;
       // Deleted since the cache showed it: nothing to report on, and its delete event tidies up.
-      if ('error' in written && written.error instanceof ApiError && written.error.status === 404) return 'deleted';
+      if ('error' in written && written.error instanceof ApiError && written.error.status === 404)
+        return { outcome: 'deleted' };
       // Any other failure is not thrown here: the creates' Events and a FailedCreate would be lost with
       // it. The object still has no status, so the write below tries again after the Events and throws.
       if ('value' in written) {
@@ -157,12 +170,11 @@ export async function reconcile(key: string, d: ReconcileDeps): Promise<Outcome>
       .catch((err) => d.log.warn('event not recorded', { key, reason, error: (err as Error).message }));
   }
   // A rollout still under way is looked at again when its progress deadline passes, even if no Pod changes.
-  const untilDeadline = parsed.ok ? msUntilDeadline(status, parsed.spec.progressDeadlineSeconds, now) : undefined;
-  if (untilDeadline !== undefined) d.requeueAfter(key, untilDeadline);
+  let next = parsed.ok ? msUntilDeadline(status, parsed.spec.progressDeadlineSeconds, now) : undefined;
   // A step running toward its timeoutSeconds sends no event when the time is up: look again then.
-  const untilTimeout = parsed.ok ? msUntilStepTimeout(pods, parsed.spec, now) : undefined;
-  if (untilTimeout !== undefined) d.requeueAfter(key, untilTimeout);
-  if (untilDeadline === undefined && untilTimeout === undefined) d.cancelRequeue?.(key);
+  next = earliest(next, parsed.ok ? msUntilStepTimeout(pods, parsed.spec, now) : undefined);
+  // Expectations that are never met (a watch event lost) time out: the pass waiting for them plans again then.
+  if (waiting) next = earliest(next, d.expectations.msUntilExpired(key));
   // kstatus (Helm 4 --wait, Flux) reads an object without status as Current: the first is written at once.
   const first = !stored?.conditions?.length;
   let held = false;
@@ -181,24 +193,28 @@ export async function reconcile(key: string, d: ReconcileDeps): Promise<Outcome>
   ) {
     const since = d.heldSince.get(key) ?? now.getTime();
     d.heldSince.set(key, since);
-    d.requeueAfter(key, since + hold - now.getTime());
+    next = earliest(next, since + hold - now.getTime());
     held = true;
   } else {
     try {
       d.lastWritten.remember(key, app, await d.writer.patchStatus(app, status, stored), status);
     } catch (err) {
       // Deleted since the cache showed it: nothing to report on, and its delete event tidies up.
-      if (err instanceof ApiError && err.status === 404) return 'deleted';
+      if (err instanceof ApiError && err.status === 404) return { outcome: 'deleted' };
       throw err;
     }
     d.heldSince.delete(key);
     wrote = true;
   }
   if (failure && !failure.permanent) throw new ApiError(0, failure.reason, failure.message);
-  if (failure) throw new PermanentError(failure.message);
-  if (!parsed.ok) return 'invalid';
-  if (waiting) return 'waiting';
-  return held ? 'held' : wrote ? 'updated' : 'unchanged';
+  if (failure) throw new PermanentError(failure.message, next);
+  const outcome = !parsed.ok ? 'invalid' : waiting ? 'waiting' : held ? 'held' : wrote ? 'updated' : 'unchanged';
+  return { outcome, requeueAfterMs: next };
+}
+
+/** earliest of two looks, either of which may be none. */
+function earliest(a: number | undefined, b: number | undefined): number | undefined {
+  return a === undefined ? b : b === undefined ? a : Math.min(a, b);
 }
 
 /** settle waits for a promise without letting its rejection go unhandled while other work is awaited. */
