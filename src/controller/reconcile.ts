@@ -1,9 +1,7 @@
-import { isDeepStrictEqual } from 'node:util';
 import type { V1Pod } from '@kubernetes/client-node';
 import { ConditionType, Reason } from '../api/constants';
 import type { AppStatus, AppWithHelpers } from '../api/schema';
 import { planPods } from '../core/plan';
-import { failuresChanged } from '../core/last-failure';
 import { isControlledBy } from '../core/pod-facts';
 import { msUntilDeadline } from '../core/progress';
 import type { RenderOptions } from '../core/render';
@@ -15,6 +13,7 @@ import { applyActions, type EventTuple, type PodWriter } from './apply-actions';
 import type { Expectations } from './expectations';
 import type { LastWritten } from './last-written';
 import { renderSpec, type SpecMemo } from './spec-memo';
+import { noStatusYet, statusWriteDecision } from './status-write';
 
 /** The writes reconcile makes; KubeClient in production, a recorder in tests. */
 export interface Writer extends PodWriter {
@@ -31,9 +30,9 @@ export interface Writer extends PodWriter {
 
 export interface ReconcileDeps {
   getApp(key: string): AppWithHelpers | undefined;
-  /** When a key's in-flux status was first held back (see STATUS_HOLD_MS); kept across reconciles. */
+  /** When a key's in-flux status was first held back (see status-write.ts); kept across reconciles. */
   heldSince: Map<string, number>;
-  /** Whether the operator is busy: its rate limit spent or keys waiting (see BUSY_STATUS_HOLD_MS). */
+  /** Whether the operator is busy: its rate limit spent or keys waiting (see status-write.ts). */
   busy?(): boolean;
   /** Pods carrying the app's label in its namespace, from the cache. */
   podsOf(key: string): V1Pod[];
@@ -73,21 +72,6 @@ export interface ReconcileResult {
   outcome: Outcome;
   requeueAfterMs?: number;
 }
-
-/**
- * While Pods are still starting their status changes every few hundred milliseconds; writing each
- * change would cost the API server a write per kubelet step. Such in-flux statuses are written at
- * most this often. The first change after a settled status (a Pod no longer Ready, say), Ready,
- * failures and invalid specs are written at once.
- */
-export const STATUS_HOLD_MS = 250;
-
-/**
- * How often in-flux statuses are written while the operator is busy (its rate limit spent, or keys
- * waiting for a worker): each would then delay a Pod create or a Ready status, and under a burst
- * most Pods are Ready within this time, so their in-between status is never written at all.
- */
-export const BUSY_STATUS_HOLD_MS = 2000;
 
 /**
  * reconcile converges one AppWithHelpers: read the caches, plan, apply, derive the status and
@@ -138,7 +122,7 @@ export async function reconcile(key: string, d: ReconcileDeps): Promise<Reconcil
     // kstatus reads an object without a status as Current, so the first is written in this pass. It is
     // sent beside the Pod creates, not after them: a new object's first pass then costs one round trip,
     // not two. A create that fails makes the status below differ from this one: it is written after it.
-    const firstStatus = !stored?.conditions?.length && actions.length > 0 ? derive() : undefined;
+    const firstStatus = noStatusYet(stored) && actions.length > 0 ? derive() : undefined;
     const firstWrite = firstStatus && settle(d.writer.patchStatus(app, firstStatus, stored));
     failure = await applyActions(key, app, actions, pods, d.writer, d.expectations, events);
     wrote = actions.length > 0;
@@ -157,12 +141,9 @@ export async function reconcile(key: string, d: ReconcileDeps): Promise<Reconcil
   }
 
   const status = derive();
-  // While its own creates or deletes are not in the cache yet, the cache shows a moment that never
-  // was (a failed Pod gone, its replacement not there): a status from it would flicker, e.g. a
-  // failing step read as "nothing is failing" between two attempts. The Pods' events bring the key
-  // back once the cache has caught up. The first status goes out regardless (kstatus).
-  const stale = waiting && !!stored?.conditions?.length;
-  if (!stale) events.push(...transitionEvents(stored, status));
+  // A status from a cache that lags this process's own Pod writes may show a moment that never was
+  // (see statusWriteDecision): it is not written, and warns of nothing.
+  if (!waiting || noStatusYet(stored)) events.push(...transitionEvents(stored, status));
   // Events are not on the way to the status: send them without waiting (the client still rate-limits them).
   for (const [type, reason, message] of events) {
     d.writer
@@ -175,27 +156,24 @@ export async function reconcile(key: string, d: ReconcileDeps): Promise<Reconcil
   next = earliest(next, parsed.ok ? msUntilStepTimeout(pods, parsed.spec, now) : undefined);
   // Expectations that are never met (a watch event lost) time out: the pass waiting for them plans again then.
   if (waiting) next = earliest(next, d.expectations.msUntilExpired(key));
-  // kstatus (Helm 4 --wait, Flux) reads an object without status as Current: the first is written at once.
-  const first = !stored?.conditions?.length;
+  const decision = statusWriteDecision({
+    status,
+    stored,
+    cacheBehind: waiting,
+    podsWritten: wrote,
+    failed: !!failure,
+    heldSince: d.heldSince.get(key),
+    busy: d.busy?.() ?? false,
+    now: now.getTime(),
+  });
   let held = false;
-  const hold = d.busy?.() ? BUSY_STATUS_HOLD_MS : STATUS_HOLD_MS;
-  if (isDeepStrictEqual(status, stored ?? {})) {
+  if (decision.kind === 'skip' && decision.why === 'unchanged') {
     d.heldSince.delete(key);
-  } else if (stale) {
-    // See above: written once the cache shows this process's own Pod writes.
-  } else if (wrote && !failure && !first && !failuresChanged(stored, status)) {
-    // Pods were just created or deleted: their events bring this key back with a newer picture.
-  } else if (
-    !first &&
-    inFlux(status) &&
-    inFlux(stored!) &&
-    (d.heldSince.get(key) ?? now.getTime()) + hold > now.getTime()
-  ) {
-    const since = d.heldSince.get(key) ?? now.getTime();
-    d.heldSince.set(key, since);
-    next = earliest(next, since + hold - now.getTime());
+  } else if (decision.kind === 'hold') {
+    d.heldSince.set(key, decision.since);
+    next = earliest(next, decision.ms);
     held = true;
-  } else {
+  } else if (decision.kind === 'write') {
     try {
       d.lastWritten.remember(key, app, await d.writer.patchStatus(app, status, stored), status);
     } catch (err) {
@@ -222,24 +200,6 @@ function settle<T>(p: Promise<T>): Promise<{ value: T } | { error: unknown }> {
   return p.then(
     (value) => ({ value }),
     (error: unknown) => ({ error }),
-  );
-}
-
-/**
- * inFlux: Pods are still on their way and nothing is wrong, so the next change is near (a rollout
- * past its progress deadline is Stalled: nothing more will come, and a person should hear). A failing
- * optional sidecar is something wrong too, though not Degraded: its Warning goes with its status,
- * written at once, or the next pass would see the transition again and warn twice.
- */
-function inFlux(status: AppStatus): boolean {
-  return (
-    (status.phase === 'Pending' || status.phase === 'Initializing') &&
-    !status.conditions?.some(
-      (c) =>
-        (c.type === ConditionType.Degraded && c.status === 'True') ||
-        (c.type === ConditionType.Stalled && c.status === 'True') ||
-        (c.type === ConditionType.SidecarsReady && c.reason === Reason.OptionalSidecarCrashLooping),
-    )
   );
 }
 

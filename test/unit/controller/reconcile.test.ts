@@ -3,14 +3,8 @@ import type { V1Pod } from '@kubernetes/client-node';
 import type { AppStatus, AppWithHelpers } from '../../../src/api/schema';
 import { Expectations } from '../../../src/controller/expectations';
 import { LastWritten } from '../../../src/controller/last-written';
-import {
-  BUSY_STATUS_HOLD_MS,
-  type PermanentError,
-  reconcile,
-  STATUS_HOLD_MS,
-  type ReconcileDeps,
-  type Writer,
-} from '../../../src/controller/reconcile';
+import { type PermanentError, reconcile, type ReconcileDeps, type Writer } from '../../../src/controller/reconcile';
+import { BUSY_STATUS_HOLD_MS, STATUS_HOLD_MS } from '../../../src/controller/status-write';
 import { ApiError } from '../../../src/k8s/api-error';
 import { anApp, aPod, NOW, options } from '../../fixtures';
 
