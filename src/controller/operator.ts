@@ -18,7 +18,8 @@ import { controllerKeyOf, PodIndex } from './pod-index';
 import { SpecMemo } from './spec-memo';
 import { preflight, type ServerVersion } from './preflight';
 import { WorkQueue } from '../runtime/queue';
-import { PermanentError, reconcile, type ReconcileDeps, type ReconcileResult } from './reconcile';
+import { errorKind, PermanentError, ReconcileError } from './errors';
+import { reconcile, type ReconcileDeps, type ReconcileResult } from './reconcile';
 
 /** Outcomes that wrote nothing, logged at debug. */
 const QUIET_OUTCOMES = new Set<string>(['unchanged', 'held', 'waiting']);
@@ -133,7 +134,7 @@ export class AppWithHelpersOperator extends Operator {
       {
         concurrency: this.settings.concurrency,
         retry: (err) => !(err instanceof PermanentError),
-        requeueAfterError: (err) => (err instanceof PermanentError ? err.requeueAfterMs : undefined),
+        requeueAfterError: (err) => (err instanceof ReconcileError ? err.requeueAfterMs : undefined),
         // A held status is a status write waiting to go: it goes before Pod creates (see WorkQueue).
         requeueLane: 'urgent',
         paused: true,
@@ -208,7 +209,7 @@ export class AppWithHelpersOperator extends Operator {
       (QUIET_OUTCOMES.has(outcome) ? log.debug : log.info).call(log, 'reconciled', { outcome, ms: Date.now() - t0 });
       return result;
     } catch (err) {
-      this.metrics.reconciles.inc({ result: 'error' });
+      this.metrics.reconciles.inc({ result: 'error', error: errorKind(err) });
       throw err;
     } finally {
       stopTimer();

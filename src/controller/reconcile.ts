@@ -10,6 +10,7 @@ import { msUntilStepTimeout } from '../core/step-attempts';
 import { ApiError } from '../k8s/api-error';
 import type { Logger } from '../obs/logger';
 import { applyActions, type EventTuple, type PodWriter } from './apply-actions';
+import { PermanentError, TransientError } from './errors';
 import type { Expectations } from './expectations';
 import type { LastWritten } from './last-written';
 import { renderSpec, type SpecMemo } from './spec-memo';
@@ -47,19 +48,6 @@ export interface ReconcileDeps {
   now(): Date;
 }
 
-/**
- * An error retrying cannot fix: the status and an Event say it; the key waits for the next change,
- * or for `requeueAfterMs`, a deadline the pass knew of (a step's timeout, the progress deadline).
- */
-export class PermanentError extends Error {
-  constructor(
-    message: string,
-    readonly requeueAfterMs?: number,
-  ) {
-    super(message);
-  }
-}
-
 export type Outcome = 'deleted' | 'unchanged' | 'updated' | 'invalid' | 'waiting' | 'held';
 
 /**
@@ -75,7 +63,8 @@ export interface ReconcileResult {
 
 /**
  * reconcile converges one AppWithHelpers: read the caches, plan, apply, derive the status and
- * write it once, only if it changed. A thrown error makes the queue retry with backoff.
+ * write it once, only if it changed. A thrown error makes the queue retry with backoff, but for a
+ * PermanentError.
  */
 export async function reconcile(key: string, d: ReconcileDeps): Promise<ReconcileResult> {
   const app = d.getApp(key);
@@ -184,7 +173,7 @@ export async function reconcile(key: string, d: ReconcileDeps): Promise<Reconcil
     d.heldSince.delete(key);
     wrote = true;
   }
-  if (failure && !failure.permanent) throw new ApiError(0, failure.reason, failure.message);
+  if (failure && !failure.permanent) throw new TransientError(failure.reason, failure.message, next);
   if (failure) throw new PermanentError(failure.message, next);
   const outcome = !parsed.ok ? 'invalid' : waiting ? 'waiting' : held ? 'held' : wrote ? 'updated' : 'unchanged';
   return { outcome, requeueAfterMs: next };

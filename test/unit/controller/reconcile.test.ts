@@ -3,7 +3,8 @@ import type { V1Pod } from '@kubernetes/client-node';
 import type { AppStatus, AppWithHelpers } from '../../../src/api/schema';
 import { Expectations } from '../../../src/controller/expectations';
 import { LastWritten } from '../../../src/controller/last-written';
-import { type PermanentError, reconcile, type ReconcileDeps, type Writer } from '../../../src/controller/reconcile';
+import { TransientError, type PermanentError } from '../../../src/controller/errors';
+import { reconcile, type ReconcileDeps, type Writer } from '../../../src/controller/reconcile';
 import { BUSY_STATUS_HOLD_MS, STATUS_HOLD_MS } from '../../../src/controller/status-write';
 import { ApiError } from '../../../src/k8s/api-error';
 import { anApp, aPod, NOW, options } from '../../fixtures';
@@ -346,7 +347,7 @@ describe('reconcile', () => {
     failed.status = { ...failed.status, phase: 'Failed' };
     const w = new RecordingWriter();
     w.failDelete = new ApiError(500, 'InternalError', 'etcdserver: request timed out');
-    await assert.rejects(reconcile('ns/shop', deps(app.object(), [failed], w, expectations)));
+    await assert.rejects(reconcile('ns/shop', deps(app.object(), [failed], w, expectations)), TransientError);
     assert.ok(expectations.satisfied('ns/shop'), 'the unsent create (and the failed delete) still wait');
     assert.match(w.statuses.at(-1)!.conditions!.find((c) => c.type === 'Degraded')!.reason, /FailedDelete/);
     const again = new RecordingWriter();
@@ -364,7 +365,7 @@ describe('reconcile', () => {
   it('says so when the name is taken by a Pod it does not control', async () => {
     const w = new RecordingWriter();
     w.createAnswer = 'taken';
-    await assert.rejects(reconcile('ns/shop', deps(app.object(), [], w)));
+    await assert.rejects(reconcile('ns/shop', deps(app.object(), [], w)), TransientError);
     assert.ok(w.calls.includes('event Warning FailedCreate'), w.calls.join(', '));
     assert.match(
       w.statuses.at(-1)!.conditions!.find((c) => c.type === 'Degraded')!.message,
