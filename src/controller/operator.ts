@@ -127,9 +127,30 @@ export class AppWithHelpersOperator extends Operator {
       log: this.log,
       now: () => new Date(),
     };
-    // Keys wait in the queue until every cache has listed: a key reconciled before its object is
-    // in the cache would read as deleted.
-    this.queue = new WorkQueue(
+    this.queue = this.newQueue(deps);
+    const scopes = this.settings.namespaces.length ? this.settings.namespaces.map((ns) => `/namespaces/${ns}`) : [''];
+    for (const scope of scopes) {
+      this.podInformers.push(this.podInformer(scope));
+      this.appInformers.push(this.appInformer(scope));
+    }
+    const informers = [...this.podInformers, ...this.appInformers];
+    informers.forEach((i) => i.start());
+    await Promise.all(informers.map((i) => i.synced));
+    if (this.stopped) return;
+    this.queue.start();
+    this.readySince = new Date();
+    this.log.info('caches synced', {
+      appWithHelpers: this.appInformers.reduce((n, i) => n + i.size, 0),
+      pods: this.podInformers.reduce((n, i) => n + i.size, 0),
+    });
+  }
+
+  /**
+   * newQueue holds keys until start(), which comes once every cache has listed: a key reconciled
+   * before its object is in the cache would read as deleted.
+   */
+  private newQueue(deps: ReconcileDeps): WorkQueue {
+    return new WorkQueue(
       (key) => this.reconcileKey(key, deps),
       {
         concurrency: this.settings.concurrency,
@@ -144,54 +165,44 @@ export class AppWithHelpersOperator extends Operator {
         this.log.warn('reconcile failed', { key, error: (err as Error).message, retryInMs });
       },
     );
+  }
 
-    const scopes = this.settings.namespaces.length ? this.settings.namespaces.map((ns) => `/namespaces/${ns}`) : [''];
-    for (const scope of scopes) {
-      this.podInformers.push(
-        new Informer<V1Pod>({
-          http,
-          path: `/api/v1${scope}/pods`,
-          labelSelector: `${LABEL_MANAGED_BY}=${MANAGER}`,
-          log: this.log,
-          onChange: (pod, deleted) => this.onPod(pod, deleted),
-          transform: (pod) => this.strings.intern(slimPod(pod)),
-          onWatch: () => this.metrics.watchRestarts.inc({ resource: 'pods' }),
-          onRelist: () => this.metrics.relists.inc({ resource: 'pods' }),
-        }),
-      );
-      this.appInformers.push(
-        new Informer<AppWithHelpers>({
-          http,
-          path: `/apis/${GROUP}/${VERSION}${scope}/${PLURAL}`,
-          log: this.log,
-          onChange: (app) => {
-            this.lastWritten.observe(keyOf(app), app);
-            this.queue!.add(keyOf(app));
-          },
-          transform: (app) => {
-            // A new object, not `delete`: an object that loses a property turns into a hash table (448
-            // bytes more for each cached AppWithHelpers' metadata).
-            const { managedFields: _, ...metadata } = app.metadata as typeof app.metadata & { managedFields?: unknown };
-            app.metadata = metadata;
-            return this.strings.intern(app);
-          },
-          onWatch: () => this.metrics.watchRestarts.inc({ resource: PLURAL }),
-          onRelist: () => {
-            this.lastWritten.clear();
-            this.metrics.relists.inc({ resource: PLURAL });
-          },
-        }),
-      );
-    }
-    const informers = [...this.podInformers, ...this.appInformers];
-    informers.forEach((i) => i.start());
-    await Promise.all(informers.map((i) => i.synced));
-    if (this.stopped) return;
-    this.queue.start();
-    this.readySince = new Date();
-    this.log.info('caches synced', {
-      appWithHelpers: this.appInformers.reduce((n, i) => n + i.size, 0),
-      pods: this.podInformers.reduce((n, i) => n + i.size, 0),
+  /** podInformer caches the Pods this operator manages in one scope (a namespace, or '' for all). */
+  private podInformer(scope: string): Informer<V1Pod> {
+    return new Informer<V1Pod>({
+      http: this.http,
+      path: `/api/v1${scope}/pods`,
+      labelSelector: `${LABEL_MANAGED_BY}=${MANAGER}`,
+      log: this.log,
+      onChange: (pod, deleted) => this.onPod(pod, deleted),
+      transform: (pod) => this.strings.intern(slimPod(pod)),
+      onWatch: () => this.metrics.watchRestarts.inc({ resource: 'pods' }),
+      onRelist: () => this.metrics.relists.inc({ resource: 'pods' }),
+    });
+  }
+
+  /** appInformer caches the AppWithHelpers of one scope (a namespace, or '' for all). */
+  private appInformer(scope: string): Informer<AppWithHelpers> {
+    return new Informer<AppWithHelpers>({
+      http: this.http,
+      path: `/apis/${GROUP}/${VERSION}${scope}/${PLURAL}`,
+      log: this.log,
+      onChange: (app) => {
+        this.lastWritten.observe(keyOf(app), app);
+        this.queue!.add(keyOf(app));
+      },
+      transform: (app) => {
+        // A new object, not `delete`: an object that loses a property turns into a hash table (448
+        // bytes more for each cached AppWithHelpers' metadata).
+        const { managedFields: _, ...metadata } = app.metadata as typeof app.metadata & { managedFields?: unknown };
+        app.metadata = metadata;
+        return this.strings.intern(app);
+      },
+      onWatch: () => this.metrics.watchRestarts.inc({ resource: PLURAL }),
+      onRelist: () => {
+        this.lastWritten.clear();
+        this.metrics.relists.inc({ resource: PLURAL });
+      },
     });
   }
 
