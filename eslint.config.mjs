@@ -1,9 +1,10 @@
 // Lint rules for the whole tree: typescript-eslint's recommended set, plus the layering of
-// src/ (a pure core that never imports the network edge), enforced rather than remembered.
+// src/ (a pure core that never imports the network edge; a generic runtime below the controller),
+// enforced rather than remembered.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
-const edge = ['**/k8s/**', '**/controller/**', '**/obs/**', '**/main', '**/main.ts'];
+const edge = ['**/k8s/**', '**/runtime/**', '**/controller/**', '**/obs/**', '**/main', '**/main.ts'];
 
 export default tseslint.config(
   { ignores: ['node_modules/', 'dist/', 'coverage/', '.bench/'] },
@@ -33,7 +34,22 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: [{ group: ['**/controller/**'], message: 'k8s/ sits below controller/.' }] },
+        {
+          patterns: [
+            { group: ['**/runtime/**', '**/controller/**'], message: 'k8s/ sits below runtime/ and controller/.' },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // The informer, work queue and leader election know nothing of AppWithHelpers, as
+    // controller-runtime knows nothing of a kubebuilder project's internal/controller.
+    files: ['src/runtime/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['**/controller/**'], message: 'runtime/ sits below controller/.' }] },
       ],
     },
   },

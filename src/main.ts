@@ -2,10 +2,10 @@
 // First, before anything loads the design card's packages: what they load and the operator never uses, only on first use.
 import './lean-dependencies';
 import type { Server } from 'node:http';
-import { Leadership } from './controller/leadership';
+import { Leadership } from './runtime/leadership';
 import { AppWithHelpersOperator } from './controller/operator';
-import { LeaderElector } from './k8s/leader';
-import { createLogger } from './obs/logger';
+import { LeaderElector } from './runtime/leader';
+import { createLogger, type Logger } from './obs/logger';
 import { Metrics, serveProbes } from './obs/metrics';
 import { parseSettings, type Settings } from './settings';
 
@@ -37,44 +37,8 @@ async function main(): Promise<void> {
       .replace(/^No active cluster!?$/, 'it names no current cluster: set current-context');
     return fail(`could not load ${where}: ${why}`, 1);
   }
-  // The Lease has a client of its own, as client-go's leader election does: a renewal never waits
-  // behind reconcile writes for a token, and each call gives up in time for the renew deadline.
-  const leadership = settings.leaderElect
-    ? new Leadership(
-        operator,
-        new LeaderElector(
-          operator.newClient({ qps: 5, burst: 10, timeoutMs: 4000 }),
-          {
-            namespace: settings.leaseNamespace,
-            name: settings.leaseName,
-            identity: settings.identity,
-            leaseDurationMs: 15_000,
-            renewDeadlineMs: 10_000,
-            retryPeriodMs: 2_000,
-          },
-          log,
-        ),
-        newOperator,
-        metrics,
-        log,
-        `${settings.leaseNamespace}/${settings.leaseName} as ${settings.identity}`,
-        (err) => fail(`could not start after leading again: ${err.message}`, 1),
-      )
-    : undefined;
-  const current = () => leadership?.current ?? operator;
-
-  let probes: Server | undefined;
-  if (settings.probePort) {
-    probes = await serveProbes(settings.probePort, metrics, {
-      healthy: () => true,
-      ready: () =>
-        leadership && !leadership.leading
-          ? { ok: true, detail: 'standby: waiting for the leader Lease' }
-          : current().ready
-            ? { ok: true, detail: 'ok: leading, caches synced' }
-            : { ok: false, detail: 'starting: caches not synced yet' },
-    }).catch((err: Error) => fail(`could not serve probes on port ${settings.probePort}: ${err.message}`, 1));
-  }
+  const leadership = settings.leaderElect ? leaderElection(settings, operator, newOperator, metrics, log) : undefined;
+  const probes = await startProbes(settings, metrics, operator, leadership);
 
   let stopping = false;
   const stop = async (signal: string) => {
@@ -97,6 +61,59 @@ async function main(): Promise<void> {
   } catch (err) {
     fail(`could not start: ${(err as Error).message}`, 1);
   }
+}
+
+/** startProbes serves /metrics and the probes on the probe port, if one is set. */
+async function startProbes(
+  settings: Settings,
+  metrics: Metrics,
+  operator: AppWithHelpersOperator,
+  leadership: Leadership<AppWithHelpersOperator> | undefined,
+): Promise<Server | undefined> {
+  if (!settings.probePort) return undefined;
+  const current = () => leadership?.current ?? operator;
+  return serveProbes(settings.probePort, metrics, {
+    healthy: () => true,
+    ready: () =>
+      leadership && !leadership.leading
+        ? { ok: true, detail: 'standby: waiting for the leader Lease' }
+        : current().ready
+          ? { ok: true, detail: 'ok: leading, caches synced' }
+          : { ok: false, detail: 'starting: caches not synced yet' },
+  }).catch((err: Error) => fail(`could not serve probes on port ${settings.probePort}: ${err.message}`, 1));
+}
+
+/** leaderElection runs the operator only while this replica holds the Lease (see runtime/leadership.ts). */
+function leaderElection(
+  settings: Settings,
+  operator: AppWithHelpersOperator,
+  newOperator: () => AppWithHelpersOperator,
+  metrics: Metrics,
+  log: Logger,
+): Leadership<AppWithHelpersOperator> {
+  // The Lease has a client of its own, as client-go's leader election does: a renewal never waits
+  // behind reconcile writes for a token, and each call gives up in time for the renew deadline.
+  const elector = new LeaderElector(
+    operator.newClient({ qps: 5, burst: 10, timeoutMs: 4000 }),
+    {
+      namespace: settings.leaseNamespace,
+      name: settings.leaseName,
+      identity: settings.identity,
+      leaseDurationMs: 15_000,
+      renewDeadlineMs: 10_000,
+      retryPeriodMs: 2_000,
+    },
+    log,
+  );
+  const next = (previous: AppWithHelpersOperator) => {
+    const successor = newOperator();
+    successor.serverVersion = previous.serverVersion; // rights and version were checked at start
+    return successor;
+  };
+  const lease = `${settings.leaseNamespace}/${settings.leaseName} as ${settings.identity}`;
+  return new Leadership(operator, elector, next, metrics, log, lease, (err) =>
+    fail(`could not start after leading again: ${err.message}`, 1),
+  );
 }
 
 void main();

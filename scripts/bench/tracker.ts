@@ -1,6 +1,6 @@
 import type { V1Pod, V1ReplicaSet } from '@kubernetes/client-node';
 import type { AppWithHelpers } from '../../src/api/status';
-import { Informer } from '../../src/controller/informer';
+import { Informer } from '../../src/runtime/informer';
 import type { KubeHttp } from '../../src/k8s/http';
 import type { Logger } from '../../src/obs/logger';
 

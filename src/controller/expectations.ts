@@ -40,6 +40,13 @@ export class Expectations {
     return false;
   }
 
+  /** msUntilExpired says when the key's pending expectations time out (and satisfied() says true), if it has any. */
+  msUntilExpired(key: string): number | undefined {
+    const e = this.pending.get(key);
+    // satisfied() needs the TTL passed, not reached; a timer may also fire a millisecond early.
+    return e && Math.max(0, e.since + this.ttlMs - this.now()) + 50;
+  }
+
   forget(key: string): void {
     this.pending.delete(key);
   }

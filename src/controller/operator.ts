@@ -11,14 +11,15 @@ import type { Logger } from '../obs/logger';
 import { Metrics } from '../obs/metrics';
 import type { Settings } from '../settings';
 import { Expectations } from './expectations';
-import { Informer, keyOf } from './informer';
+import { Informer, keyOf } from '../runtime/informer';
 import { Interner } from './interner';
 import { LastWritten } from './last-written';
 import { controllerKeyOf, PodIndex } from './pod-index';
 import { SpecMemo } from './spec-memo';
 import { preflight, type ServerVersion } from './preflight';
-import { WorkQueue } from './queue';
-import { PermanentError, reconcile, type ReconcileDeps } from './reconcile';
+import { WorkQueue } from '../runtime/queue';
+import { errorKind, PermanentError, ReconcileError } from './errors';
+import { reconcile, type ReconcileDeps, type ReconcileResult } from './reconcile';
 
 /** Outcomes that wrote nothing, logged at debug. */
 const QUIET_OUTCOMES = new Set<string>(['unchanged', 'held', 'waiting']);
@@ -55,7 +56,10 @@ export class AppWithHelpersOperator extends Operator {
   private readonly metrics: Metrics;
   private readonly helperMetrics: HelperMetrics;
   private readySince?: Date;
-  /** What preflight found; a successor after a lost Lease is given it (see leadership.ts) instead of asking again. */
+  /**
+   * What preflight found; after a lost Lease, main.ts gives it to the next term's operator instead
+   * of asking again (see runtime/leadership.ts).
+   */
   serverVersion?: ServerVersion;
   private stopped = false;
 
@@ -113,10 +117,7 @@ export class AppWithHelpersOperator extends Operator {
     const deps: ReconcileDeps = {
       getApp: (key) => this.appInformers.map((i) => i.get(key)).find(Boolean),
       heldSince: new Map(),
-      // A held status is a status write waiting to go: it goes before Pod creates (see WorkQueue).
       busy: () => http.busy || this.queue!.depth > 0,
-      requeueAfter: (key, ms) => this.queue!.addAfter(key, ms, 'urgent'),
-      cancelRequeue: (key) => this.queue!.cancelAfter(key),
       podsOf: (key) => this.pods.podsOf(key),
       writer: client,
       expectations: this.expectations,
@@ -126,54 +127,11 @@ export class AppWithHelpersOperator extends Operator {
       log: this.log,
       now: () => new Date(),
     };
-    // Keys wait in the queue until every cache has listed: a key reconciled before its object is
-    // in the cache would read as deleted.
-    this.queue = new WorkQueue(
-      (key) => this.reconcileKey(key, deps),
-      { concurrency: this.settings.concurrency, retry: (err) => !(err instanceof PermanentError), paused: true },
-      (key, err, retryInMs) => {
-        // A permanent failure is in the status and an Event; the next change to the object retries it.
-        this.log.warn('reconcile failed', { key, error: (err as Error).message, retryInMs });
-      },
-    );
-
+    this.queue = this.newQueue(deps);
     const scopes = this.settings.namespaces.length ? this.settings.namespaces.map((ns) => `/namespaces/${ns}`) : [''];
     for (const scope of scopes) {
-      this.podInformers.push(
-        new Informer<V1Pod>({
-          http,
-          path: `/api/v1${scope}/pods`,
-          labelSelector: `${LABEL_MANAGED_BY}=${MANAGER}`,
-          log: this.log,
-          onChange: (pod, deleted) => this.onPod(pod, deleted),
-          transform: (pod) => this.strings.intern(slimPod(pod)),
-          onWatch: () => this.metrics.watchRestarts.inc({ resource: 'pods' }),
-          onRelist: () => this.metrics.relists.inc({ resource: 'pods' }),
-        }),
-      );
-      this.appInformers.push(
-        new Informer<AppWithHelpers>({
-          http,
-          path: `/apis/${GROUP}/${VERSION}${scope}/${PLURAL}`,
-          log: this.log,
-          onChange: (app) => {
-            this.lastWritten.observe(keyOf(app), app);
-            this.queue!.add(keyOf(app));
-          },
-          transform: (app) => {
-            // A new object, not `delete`: an object that loses a property turns into a hash table (448
-            // bytes more for each cached AppWithHelpers' metadata).
-            const { managedFields: _, ...metadata } = app.metadata as typeof app.metadata & { managedFields?: unknown };
-            app.metadata = metadata;
-            return this.strings.intern(app);
-          },
-          onWatch: () => this.metrics.watchRestarts.inc({ resource: PLURAL }),
-          onRelist: () => {
-            this.lastWritten.clear();
-            this.metrics.relists.inc({ resource: PLURAL });
-          },
-        }),
-      );
+      this.podInformers.push(this.podInformer(scope));
+      this.appInformers.push(this.appInformer(scope));
     }
     const informers = [...this.podInformers, ...this.appInformers];
     informers.forEach((i) => i.start());
@@ -187,19 +145,82 @@ export class AppWithHelpersOperator extends Operator {
     });
   }
 
-  private async reconcileKey(key: string, deps: ReconcileDeps): Promise<void> {
+  /**
+   * newQueue holds keys until start(), which comes once every cache has listed: a key reconciled
+   * before its object is in the cache would read as deleted.
+   */
+  private newQueue(deps: ReconcileDeps): WorkQueue {
+    return new WorkQueue(
+      (key) => this.reconcileKey(key, deps),
+      {
+        concurrency: this.settings.concurrency,
+        retry: (err) => !(err instanceof PermanentError),
+        requeueAfterError: (err) => (err instanceof ReconcileError ? err.requeueAfterMs : undefined),
+        // A held status is a status write waiting to go: it goes before Pod creates (see WorkQueue).
+        requeueLane: 'urgent',
+        paused: true,
+      },
+      (key, err, retryInMs) => {
+        // A permanent failure is in the status and an Event; the next change to the object retries it.
+        this.log.warn('reconcile failed', { key, error: (err as Error).message, retryInMs });
+      },
+    );
+  }
+
+  /** podInformer caches the Pods this operator manages in one scope (a namespace, or '' for all). */
+  private podInformer(scope: string): Informer<V1Pod> {
+    return new Informer<V1Pod>({
+      http: this.http,
+      path: `/api/v1${scope}/pods`,
+      labelSelector: `${LABEL_MANAGED_BY}=${MANAGER}`,
+      log: this.log,
+      onChange: (pod, deleted) => this.onPod(pod, deleted),
+      transform: (pod) => this.strings.intern(slimPod(pod)),
+      onWatch: () => this.metrics.watchRestarts.inc({ resource: 'pods' }),
+      onRelist: () => this.metrics.relists.inc({ resource: 'pods' }),
+    });
+  }
+
+  /** appInformer caches the AppWithHelpers of one scope (a namespace, or '' for all). */
+  private appInformer(scope: string): Informer<AppWithHelpers> {
+    return new Informer<AppWithHelpers>({
+      http: this.http,
+      path: `/apis/${GROUP}/${VERSION}${scope}/${PLURAL}`,
+      log: this.log,
+      onChange: (app) => {
+        this.lastWritten.observe(keyOf(app), app);
+        this.queue!.add(keyOf(app));
+      },
+      transform: (app) => {
+        // A new object, not `delete`: an object that loses a property turns into a hash table (448
+        // bytes more for each cached AppWithHelpers' metadata).
+        const { managedFields: _, ...metadata } = app.metadata as typeof app.metadata & { managedFields?: unknown };
+        app.metadata = metadata;
+        return this.strings.intern(app);
+      },
+      onWatch: () => this.metrics.watchRestarts.inc({ resource: PLURAL }),
+      onRelist: () => {
+        this.lastWritten.clear();
+        this.metrics.relists.inc({ resource: PLURAL });
+      },
+    });
+  }
+
+  private async reconcileKey(key: string, deps: ReconcileDeps): Promise<ReconcileResult> {
     const t0 = Date.now();
     const log = this.log.child({ key });
     const stopTimer = this.metrics.reconcileSeconds.startTimer();
     try {
-      const outcome = await reconcile(key, { ...deps, log });
+      const result = await reconcile(key, { ...deps, log });
+      const { outcome } = result;
       this.metrics.reconciles.inc({ result: outcome });
       if (outcome === 'deleted') this.metrics.forgetApp(...(key.split('/') as [string, string]));
       // A reconcile that changed nothing is logged at debug, as Kubernetes' controllers log their syncs
       // at V(4): with a line per Pod event, winston was a sixth of the operator's CPU in a profile under load.
       (QUIET_OUTCOMES.has(outcome) ? log.debug : log.info).call(log, 'reconciled', { outcome, ms: Date.now() - t0 });
+      return result;
     } catch (err) {
-      this.metrics.reconciles.inc({ result: 'error' });
+      this.metrics.reconciles.inc({ result: 'error', error: errorKind(err) });
       throw err;
     } finally {
       stopTimer();

@@ -1,9 +1,7 @@
-import { isDeepStrictEqual } from 'node:util';
 import type { V1Pod } from '@kubernetes/client-node';
 import { ConditionType, Reason } from '../api/constants';
 import type { AppStatus, AppWithHelpers } from '../api/status';
 import { planPods } from '../core/plan';
-import { failuresChanged } from '../core/last-failure';
 import { isControlledBy } from '../core/pod-facts';
 import { msUntilDeadline } from '../core/progress';
 import type { RenderOptions } from '../core/render';
@@ -11,10 +9,12 @@ import { deriveStatus } from '../core/status';
 import { msUntilStepTimeout } from '../core/step-attempts';
 import { ApiError } from '../k8s/api-error';
 import type { Logger } from '../obs/logger';
-import { applyActions, type EventTuple, type PodWriter } from './apply-actions';
+import { applyActions, type ApplyFailure, type EventTuple, type PodWriter } from './apply-actions';
+import { PermanentError, TransientError } from './errors';
 import type { Expectations } from './expectations';
 import type { LastWritten } from './last-written';
-import { renderSpec, type SpecMemo } from './spec-memo';
+import { renderSpec, type RenderedSpec, type SpecMemo } from './spec-memo';
+import { noStatusYet, statusWriteDecision, type StatusWrite } from './status-write';
 
 /** The writes reconcile makes; KubeClient in production, a recorder in tests. */
 export interface Writer extends PodWriter {
@@ -31,18 +31,10 @@ export interface Writer extends PodWriter {
 
 export interface ReconcileDeps {
   getApp(key: string): AppWithHelpers | undefined;
-  /** When a key's in-flux status was first held back (see STATUS_HOLD_MS); kept across reconciles. */
+  /** When a key's in-flux status was first held back (see status-write.ts); kept across reconciles. */
   heldSince: Map<string, number>;
-  /** Whether the operator is busy: its rate limit spent or keys waiting (see BUSY_STATUS_HOLD_MS). */
+  /** Whether the operator is busy: its rate limit spent or keys waiting (see status-write.ts). */
   busy?(): boolean;
-  /** Brings a key back after ms. */
-  requeueAfter(key: string, ms: number): void;
-  /**
-   * Drops the key's pending requeueAfter: every reconcile works out anew when to look again, so one
-   * that needs no later look (a rollout complete) cancels what an earlier one asked for, which would
-   * otherwise hold a timer per object until its progress deadline.
-   */
-  cancelRequeue?(key: string): void;
   /** Pods carrying the app's label in its namespace, from the cache. */
   podsOf(key: string): V1Pod[];
   writer: Writer;
@@ -56,174 +48,224 @@ export interface ReconcileDeps {
   now(): Date;
 }
 
-/** An error retrying cannot fix: the status and an Event say it; the key waits for the next change. */
-export class PermanentError extends Error {}
-
 export type Outcome = 'deleted' | 'unchanged' | 'updated' | 'invalid' | 'waiting' | 'held';
 
 /**
- * While Pods are still starting their status changes every few hundred milliseconds; writing each
- * change would cost the API server a write per kubelet step. Such in-flux statuses are written at
- * most this often. The first change after a settled status (a Pod no longer Ready, say), Ready,
- * failures and invalid specs are written at once.
+ * What a pass did, and when to look at the key again: the earliest deadline the pass knows of (a
+ * step's timeout, the progress deadline, the end of a status hold, expectations timing out), or
+ * none when only a change to the object or its Pods can bring news. It replaces the look an earlier
+ * pass asked for (see runtime/queue.ts).
  */
-export const STATUS_HOLD_MS = 250;
-
-/**
- * How often in-flux statuses are written while the operator is busy (its rate limit spent, or keys
- * waiting for a worker): each would then delay a Pod create or a Ready status, and under a burst
- * most Pods are Ready within this time, so their in-between status is never written at all.
- */
-export const BUSY_STATUS_HOLD_MS = 2000;
+export interface ReconcileResult {
+  outcome: Outcome;
+  requeueAfterMs?: number;
+}
 
 /**
  * reconcile converges one AppWithHelpers: read the caches, plan, apply, derive the status and
- * write it once, only if it changed. A thrown error makes the queue retry with backoff.
+ * write it once, only if it changed. A thrown error makes the queue retry with backoff, but for a
+ * PermanentError.
  */
-export async function reconcile(key: string, d: ReconcileDeps): Promise<Outcome> {
+export async function reconcile(key: string, d: ReconcileDeps): Promise<ReconcileResult> {
   const app = d.getApp(key);
-  if (!app || app.metadata.deletionTimestamp) {
-    d.expectations.forget(key); // owned Pods go with it: the garbage collector follows owner references
-    d.heldSince.delete(key);
-    d.lastWritten.forget(key);
-    d.cancelRequeue?.(key);
-    return 'deleted';
-  }
-  const now = d.now();
-  let stored = d.lastWritten.statusOf(key, app);
-  const { parsed, mode, template } = renderSpec(app, d.render, d.specs);
-  const named = d.podsOf(key);
-  const pods = named.filter((p) => isControlledBy(p, app.metadata.uid));
-  // Pods of an earlier AppWithHelpers of this name, which the garbage collector is removing: their
-  // names are taken, so new Pods take the next free names instead of failing on AlreadyExists.
-  const takenNames = named.filter((p) => !isControlledBy(p, app.metadata.uid)).map((p) => p.metadata!.name!);
-
-  let failure: { reason: string; message: string; permanent: boolean } | undefined;
-  let wrote = false;
-  const events: EventTuple[] = [];
-  const waiting = parsed.ok && !d.expectations.satisfied(key);
-  const derive = () =>
-    deriveStatus({
-      generation: app.metadata.generation,
-      parsed,
-      pods,
-      hash: template?.hash,
-      sidecarMode: mode,
-      failure,
-      previous: stored,
-      now,
-    });
-  if (parsed.ok && template && !waiting) {
-    const actions = planPods({
-      appName: app.metadata.name,
-      spec: parsed.spec,
-      pods,
-      template: template.pod,
-      hash: template.hash,
-      takenNames,
-      now,
-    });
-    // kstatus reads an object without a status as Current, so the first is written in this pass. It is
-    // sent beside the Pod creates, not after them: a new object's first pass then costs one round trip,
-    // not two. A create that fails makes the status below differ from this one: it is written after it.
-    const firstStatus = !stored?.conditions?.length && actions.length > 0 ? derive() : undefined;
-    const firstWrite = firstStatus && settle(d.writer.patchStatus(app, firstStatus, stored));
-    failure = await applyActions(key, app, actions, pods, d.writer, d.expectations, events);
-    wrote = actions.length > 0;
-    if (firstWrite && firstStatus) {
-      const written = await firstWrite;
-      // Deleted since the cache showed it: nothing to report on, and its delete event tidies up.
-      if ('error' in written && written.error instanceof ApiError && written.error.status === 404) return 'deleted';
-      // Any other failure is not thrown here: the creates' Events and a FailedCreate would be lost with
-      // it. The object still has no status, so the write below tries again after the Events and throws.
-      if ('value' in written) {
-        d.lastWritten.remember(key, app, written.value, firstStatus);
-        stored = firstStatus;
-      }
-    }
-  }
-
-  const status = derive();
-  // While its own creates or deletes are not in the cache yet, the cache shows a moment that never
-  // was (a failed Pod gone, its replacement not there): a status from it would flicker, e.g. a
-  // failing step read as "nothing is failing" between two attempts. The Pods' events bring the key
-  // back once the cache has caught up. The first status goes out regardless (kstatus).
-  const stale = waiting && !!stored?.conditions?.length;
-  if (!stale) events.push(...transitionEvents(stored, status));
-  // Events are not on the way to the status: send them without waiting (the client still rate-limits them).
-  for (const [type, reason, message] of events) {
-    d.writer
-      .recordEvent(app, type, reason, message, now)
-      .catch((err) => d.log.warn('event not recorded', { key, reason, error: (err as Error).message }));
-  }
-  // A rollout still under way is looked at again when its progress deadline passes, even if no Pod changes.
-  const untilDeadline = parsed.ok ? msUntilDeadline(status, parsed.spec.progressDeadlineSeconds, now) : undefined;
-  if (untilDeadline !== undefined) d.requeueAfter(key, untilDeadline);
-  // A step running toward its timeoutSeconds sends no event when the time is up: look again then.
-  const untilTimeout = parsed.ok ? msUntilStepTimeout(pods, parsed.spec, now) : undefined;
-  if (untilTimeout !== undefined) d.requeueAfter(key, untilTimeout);
-  if (untilDeadline === undefined && untilTimeout === undefined) d.cancelRequeue?.(key);
-  // kstatus (Helm 4 --wait, Flux) reads an object without status as Current: the first is written at once.
-  const first = !stored?.conditions?.length;
-  let held = false;
-  const hold = d.busy?.() ? BUSY_STATUS_HOLD_MS : STATUS_HOLD_MS;
-  if (isDeepStrictEqual(status, stored ?? {})) {
-    d.heldSince.delete(key);
-  } else if (stale) {
-    // See above: written once the cache shows this process's own Pod writes.
-  } else if (wrote && !failure && !first && !failuresChanged(stored, status)) {
-    // Pods were just created or deleted: their events bring this key back with a newer picture.
-  } else if (
-    !first &&
-    inFlux(status) &&
-    inFlux(stored!) &&
-    (d.heldSince.get(key) ?? now.getTime()) + hold > now.getTime()
-  ) {
-    const since = d.heldSince.get(key) ?? now.getTime();
-    d.heldSince.set(key, since);
-    d.requeueAfter(key, since + hold - now.getTime());
-    held = true;
-  } else {
-    try {
-      d.lastWritten.remember(key, app, await d.writer.patchStatus(app, status, stored), status);
-    } catch (err) {
-      // Deleted since the cache showed it: nothing to report on, and its delete event tidies up.
-      if (err instanceof ApiError && err.status === 404) return 'deleted';
-      throw err;
-    }
-    d.heldSince.delete(key);
-    wrote = true;
-  }
-  if (failure && !failure.permanent) throw new ApiError(0, failure.reason, failure.message);
-  if (failure) throw new PermanentError(failure.message);
-  if (!parsed.ok) return 'invalid';
-  if (waiting) return 'waiting';
-  return held ? 'held' : wrote ? 'updated' : 'unchanged';
+  if (!app || app.metadata.deletionTimestamp) return forget(key, d);
+  const pass = readCaches(key, app, d);
+  const applied = await applyPlan(pass);
+  if (applied.deleted) return { outcome: 'deleted' };
+  const status = derive(pass, applied.failure);
+  sendEvents(pass, status);
+  const deadline = nextDeadline(pass, status);
+  const write = await writeStatus(pass, status, applied);
+  if (write === 'deleted') return { outcome: 'deleted' };
+  const requeueAfterMs = earliest(deadline, write.kind === 'hold' ? write.ms : undefined);
+  const { failure } = applied;
+  if (failure && !failure.permanent) throw new TransientError(failure.reason, failure.message, requeueAfterMs);
+  if (failure) throw new PermanentError(failure.message, requeueAfterMs);
+  return { outcome: outcomeOf(pass, applied, write), requeueAfterMs };
 }
 
-/** settle waits for a promise without letting its rejection go unhandled while other work is awaited. */
-function settle<T>(p: Promise<T>): Promise<{ value: T } | { error: unknown }> {
-  return p.then(
-    (value) => ({ value }),
-    (error: unknown) => ({ error }),
+/** What one pass read of its AppWithHelpers, and what it has to tell. */
+interface Pass {
+  key: string;
+  app: AppWithHelpers;
+  d: ReconcileDeps;
+  now: Date;
+  spec: RenderedSpec;
+  /** The Pods the app controls. */
+  pods: V1Pod[];
+  /**
+   * Names of Pods of an earlier AppWithHelpers of this name, which the garbage collector is removing:
+   * new Pods take the next free names instead of failing on AlreadyExists.
+   */
+  takenNames: string[];
+  /** The status last written: this process's own write, or the cache's; the pass's first write updates it. */
+  stored: AppStatus | undefined;
+  /** This process's own Pod writes are not in the cache yet: nothing is planned (see Expectations). */
+  waiting: boolean;
+  events: EventTuple[];
+}
+
+/** What applying the plan did. */
+interface Applied {
+  podsWritten: boolean;
+  failure?: ApplyFailure;
+  /** The object was gone when the first status was written. */
+  deleted?: boolean;
+}
+
+/** forget drops what is kept of a deleted AppWithHelpers. */
+function forget(key: string, d: ReconcileDeps): ReconcileResult {
+  d.expectations.forget(key); // owned Pods go with it: the garbage collector follows owner references
+  d.heldSince.delete(key);
+  d.lastWritten.forget(key);
+  return { outcome: 'deleted' };
+}
+
+function readCaches(key: string, app: AppWithHelpers, d: ReconcileDeps): Pass {
+  const spec = renderSpec(app, d.render, d.specs);
+  const named = d.podsOf(key);
+  const ours = (p: V1Pod) => isControlledBy(p, app.metadata.uid);
+  return {
+    key,
+    app,
+    d,
+    now: d.now(),
+    spec,
+    pods: named.filter(ours),
+    takenNames: named.filter((p) => !ours(p)).map((p) => p.metadata!.name!),
+    stored: d.lastWritten.statusOf(key, app),
+    waiting: spec.parsed.ok && !d.expectations.satisfied(key),
+    events: [],
+  };
+}
+
+/** applyPlan plans the Pods and sends the creates and deletes; nothing while the cache lags its own writes. */
+async function applyPlan(p: Pass): Promise<Applied> {
+  const { parsed, template } = p.spec;
+  if (!parsed.ok || !template || p.waiting) return { podsWritten: false };
+  const { app, d } = p;
+  const actions = planPods({
+    appName: app.metadata.name,
+    spec: parsed.spec,
+    pods: p.pods,
+    template: template.pod,
+    hash: template.hash,
+    takenNames: p.takenNames,
+    now: p.now,
+  });
+  // kstatus reads an object without a status as Current, so the first is written in this pass. It is
+  // sent beside the Pod creates, not after them: a new object's first pass then costs one round trip,
+  // not two. A create that fails makes the status derived after it differ: that is written after it.
+  const firstStatus = noStatusYet(p.stored) && actions.length > 0 ? derive(p, undefined) : undefined;
+  const firstWrite = firstStatus && settle(d.writer.patchStatus(app, firstStatus, p.stored));
+  const failure = await applyActions(p.key, app, actions, p.pods, d.writer, d.expectations, p.events);
+  const applied = { podsWritten: actions.length > 0, failure };
+  if (!firstWrite || !firstStatus) return applied;
+  return { ...applied, deleted: !firstWritten(p, firstStatus, await firstWrite) };
+}
+
+/** firstWritten takes in the answer to the first status write; false if the object is gone. */
+function firstWritten(p: Pass, status: AppStatus, written: Settled<string | undefined>): boolean {
+  // Deleted since the cache showed it: nothing to report on, and its delete event tidies up.
+  if ('error' in written) return !isNotFound(written.error);
+  // Any other failure is not thrown here: the creates' Events and a FailedCreate would be lost with
+  // it. The object still has no status, so this pass's status write, after the Events, tries again and throws.
+  p.d.lastWritten.remember(p.key, p.app, written.value, status);
+  p.stored = status;
+  return true;
+}
+
+function derive(p: Pass, failure: ApplyFailure | undefined): AppStatus {
+  return deriveStatus({
+    generation: p.app.metadata.generation,
+    parsed: p.spec.parsed,
+    pods: p.pods,
+    hash: p.spec.template?.hash,
+    sidecarMode: p.spec.mode,
+    failure,
+    previous: p.stored,
+    now: p.now,
+  });
+}
+
+/** sendEvents sends the pass's Events and the Warnings its status calls for. */
+function sendEvents(p: Pass, status: AppStatus): void {
+  // A status from a cache that lags this process's own Pod writes may show a moment that never was
+  // (see statusWriteDecision): it is not written, and warns of nothing.
+  if (!p.waiting || noStatusYet(p.stored)) p.events.push(...transitionEvents(p.stored, status));
+  // Events are not on the way to the status: send them without waiting (the client still rate-limits them).
+  for (const [type, reason, message] of p.events) {
+    p.d.writer
+      .recordEvent(p.app, type, reason, message, p.now)
+      .catch((err) => p.d.log.warn('event not recorded', { key: p.key, reason, error: (err as Error).message }));
+  }
+}
+
+/** nextDeadline is the earliest time that brings news no event announces. */
+function nextDeadline(p: Pass, status: AppStatus): number | undefined {
+  const { parsed } = p.spec;
+  if (!parsed.ok) return undefined;
+  return earliest(
+    // A rollout still under way is looked at again when its progress deadline passes, even if no Pod changes.
+    msUntilDeadline(status, parsed.spec.progressDeadlineSeconds, p.now),
+    // A step running toward its timeoutSeconds sends no event when the time is up.
+    msUntilStepTimeout(p.pods, parsed.spec, p.now),
+    // Expectations that are never met (a watch event lost) time out: the pass waiting for them plans again then.
+    p.waiting ? p.d.expectations.msUntilExpired(p.key) : undefined,
   );
 }
 
-/**
- * inFlux: Pods are still on their way and nothing is wrong, so the next change is near (a rollout
- * past its progress deadline is Stalled: nothing more will come, and a person should hear). A failing
- * optional sidecar is something wrong too, though not Degraded: its Warning goes with its status,
- * written at once, or the next pass would see the transition again and warn twice.
- */
-function inFlux(status: AppStatus): boolean {
-  return (
-    (status.phase === 'Pending' || status.phase === 'Initializing') &&
-    !status.conditions?.some(
-      (c) =>
-        (c.type === ConditionType.Degraded && c.status === 'True') ||
-        (c.type === ConditionType.Stalled && c.status === 'True') ||
-        (c.type === ConditionType.SidecarsReady && c.reason === Reason.OptionalSidecarCrashLooping),
-    )
+/** writeStatus writes the status if statusWriteDecision says now; a held status keeps when its hold began. */
+async function writeStatus(p: Pass, status: AppStatus, applied: Applied): Promise<StatusWrite | 'deleted'> {
+  const { d, key } = p;
+  const decision = statusWriteDecision({
+    status,
+    stored: p.stored,
+    cacheBehind: p.waiting,
+    podsWritten: applied.podsWritten,
+    failed: !!applied.failure,
+    heldSince: d.heldSince.get(key),
+    busy: d.busy?.() ?? false,
+    now: p.now.getTime(),
+  });
+  if (decision.kind === 'hold') d.heldSince.set(key, decision.since);
+  if (decision.kind === 'skip' && decision.why === 'unchanged') d.heldSince.delete(key);
+  if (decision.kind !== 'write') return decision;
+  try {
+    d.lastWritten.remember(key, p.app, await d.writer.patchStatus(p.app, status, p.stored), status);
+  } catch (err) {
+    // Deleted since the cache showed it: nothing to report on, and its delete event tidies up.
+    if (isNotFound(err)) return 'deleted';
+    throw err;
+  }
+  d.heldSince.delete(key);
+  return decision;
+}
+
+function outcomeOf(p: Pass, applied: Applied, write: StatusWrite): Outcome {
+  if (!p.spec.parsed.ok) return 'invalid';
+  if (p.waiting) return 'waiting';
+  if (write.kind === 'hold') return 'held';
+  return applied.podsWritten || write.kind === 'write' ? 'updated' : 'unchanged';
+}
+
+/** earliest of the looks given, any of which may be none. */
+function earliest(...looks: Array<number | undefined>): number | undefined {
+  const known = looks.filter((ms) => ms !== undefined);
+  return known.length ? Math.min(...known) : undefined;
+}
+
+function isNotFound(err: unknown): boolean {
+  return err instanceof ApiError && err.status === 404;
+}
+
+type Settled<T> = { value: T } | { error: unknown };
+
+/** settle waits for a promise without letting its rejection go unhandled while other work is awaited. */
+function settle<T>(p: Promise<T>): Promise<Settled<T>> {
+  return p.then(
+    (value) => ({ value }),
+    (error: unknown) => ({ error }),
   );
 }
 

@@ -2,15 +2,18 @@ import * as http from 'node:http';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 /**
- * Metrics of the operator. Label sets are bounded: results, verbs and codes are small enums, and
- * the per-AppWithHelpers series (sidecar restarts) are removed when the AppWithHelpers goes.
+ * Metrics of the operator. Label sets are bounded: results, error kinds (set on errors only), verbs
+ * and codes are small enums, and the per-AppWithHelpers series (sidecar restarts) are removed when
+ * the AppWithHelpers goes.
  */
 export class Metrics {
   readonly registry = new Registry();
   readonly reconciles = new Counter({
     name: 'appwithhelpers_reconcile_total',
-    help: 'Reconciles by outcome (updated, unchanged, invalid, waiting, deleted, error)',
-    labelNames: ['result'],
+    help:
+      'Reconciles by outcome (updated, unchanged, held, invalid, waiting, deleted, error), errors also by kind ' +
+      '(permanent, transient: a Pod write; unreachable, api: the status write; other)',
+    labelNames: ['result', 'error'],
     registers: [this.registry],
   });
   readonly reconcileSeconds = new Histogram({

@@ -45,10 +45,12 @@ export async function startOperator(
   return { operator, writes, metrics, stop: () => operator.shutdown() };
 }
 
-/** reconcileOutcomes counts the reconciles a running operator finished, by outcome. */
+/** reconcileOutcomes counts the reconciles a running operator finished, by outcome (errors of every kind together). */
 export async function reconcileOutcomes(op: RunningOperator): Promise<Record<string, number>> {
   const { values } = await op.metrics.reconciles.get();
-  return Object.fromEntries(values.map((v) => [String(v.labels.result), v.value]));
+  const outcomes: Record<string, number> = {};
+  for (const v of values) outcomes[String(v.labels.result)] = (outcomes[String(v.labels.result)] ?? 0) + v.value;
+  return outcomes;
 }
 
 export interface AwhRow {

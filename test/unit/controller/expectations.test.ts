@@ -30,8 +30,10 @@ describe('Expectations', () => {
     e.expect('ns/a', ['p-0'], []);
     now = 999;
     assert.ok(!e.satisfied('ns/a'));
+    assert.equal(e.msUntilExpired('ns/a'), 51, 'a look just after they time out');
     now = 1001;
     assert.ok(e.satisfied('ns/a'));
+    assert.equal(e.msUntilExpired('ns/a'), undefined);
   });
 
   it('expecting nothing records nothing; forget drops what was expected', () => {

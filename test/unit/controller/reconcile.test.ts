@@ -3,21 +3,15 @@ import type { V1Pod } from '@kubernetes/client-node';
 import type { AppStatus, AppWithHelpers } from '../../../src/api/status';
 import { Expectations } from '../../../src/controller/expectations';
 import { LastWritten } from '../../../src/controller/last-written';
-import {
-  BUSY_STATUS_HOLD_MS,
-  reconcile,
-  STATUS_HOLD_MS,
-  type ReconcileDeps,
-  type Writer,
-} from '../../../src/controller/reconcile';
+import { TransientError, type PermanentError } from '../../../src/controller/errors';
+import { reconcile, type ReconcileDeps, type Writer } from '../../../src/controller/reconcile';
+import { BUSY_STATUS_HOLD_MS, STATUS_HOLD_MS } from '../../../src/controller/status-write';
 import { ApiError } from '../../../src/k8s/api-error';
 import { anApp, aPod, NOW, options } from '../../fixtures';
 
 /** A Writer that records every call, as sample-controller's fixture records actions. */
 class RecordingWriter implements Writer {
   calls: string[] = [];
-  /** Keys brought back later: not API calls, so apart from them. */
-  requeues: string[] = [];
   statuses: AppStatus[] = [];
   failCreate?: ApiError;
   failDelete?: ApiError;
@@ -74,8 +68,12 @@ function deps(
     log: silent,
     now: () => now,
     heldSince,
-    requeueAfter: (key, ms) => writer.requeues.push(`${key} in ${ms}ms`),
   };
+}
+
+/** The outcome of a pass, for the tests that look at nothing else. */
+async function outcomeOf(key: string, d: ReconcileDeps): Promise<string> {
+  return (await reconcile(key, d)).outcome;
 }
 
 describe('reconcile', () => {
@@ -90,7 +88,8 @@ describe('reconcile', () => {
 
   it('creates the missing Pod and writes the first status at once, beside the create: kstatus reads no status as Current', async () => {
     const w = new RecordingWriter();
-    assert.equal(await reconcile('ns/shop', deps(app.object(), [], w)), 'updated');
+    const { outcome, requeueAfterMs } = await reconcile('ns/shop', deps(app.object(), [], w));
+    assert.equal(outcome, 'updated');
     assert.deepEqual(w.calls, [
       'patch status',
       `create pod shop-${app.template().hash.slice(0, 5)}-0`,
@@ -98,55 +97,51 @@ describe('reconcile', () => {
     ]);
     const reconciling = w.statuses[0].conditions!.find((c) => c.type === 'Reconciling')!;
     assert.deepEqual([reconciling.status, reconciling.observedGeneration], ['True', 1]);
-    assert.deepEqual(w.requeues, ['ns/shop in 600050ms'], 'looked at again when the progress deadline passes');
+    assert.equal(requeueAfterMs, 600_050, 'looked at again when the progress deadline passes');
   });
 
-  it('cancels the wake-up an earlier pass asked for once none is needed (a rollout complete, the object gone)', async () => {
+  it('asks for no later look once none is needed (a rollout complete, the object gone)', async () => {
     const first = new RecordingWriter();
     await reconcile('ns/shop', deps(app.object(), [], first));
-    const cancels: string[] = [];
     for (const [object, outcome] of [
       [app.object(first.statuses[0]), 'updated'],
       [undefined, 'deleted'],
     ] as const) {
-      const w = new RecordingWriter();
-      const d = deps(object, [aPod(app).ready().build()], w);
-      d.cancelRequeue = (key) => cancels.push(`${outcome}: ${key}`);
-      assert.equal(await reconcile('ns/shop', d), outcome);
-      assert.deepEqual(w.requeues, []);
+      const result = await reconcile('ns/shop', deps(object, [aPod(app).ready().build()], new RecordingWriter()));
+      assert.equal(result.outcome, outcome);
+      assert.equal(result.requeueAfterMs, undefined, `${outcome}: the queue drops the look an earlier pass asked for`);
     }
-    assert.deepEqual(cancels, ['updated: ns/shop', 'deleted: ns/shop']);
   });
 
-  it('keeps the wake-up a pass needs: the progress deadline while under way; none once stalled', async () => {
-    // The queue's delayed adds as WorkQueue keeps them: one per key, the sooner wins, cancelAfter drops it.
-    const timers = new Map<string, number>();
-    const withTimers = (d: ReconcileDeps) => {
-      d.requeueAfter = (key, ms) => {
-        const due = d.now().getTime() + ms;
-        if ((timers.get(key) ?? Infinity) > due) timers.set(key, due);
-      };
-      d.cancelRequeue = (key) => timers.delete(key);
-      return d;
+  it('asks for the earliest look it knows of, which replaces the one before: the deadline, a held status, none once stalled', async () => {
+    // The key's pending look as WorkQueue keeps it: each pass's answer replaces the one before.
+    const looks = new Map<string, number>();
+    const pass = async (d: ReconcileDeps) => {
+      const { outcome, requeueAfterMs } = await reconcile('ns/shop', d);
+      if (requeueAfterMs === undefined) looks.delete('ns/shop');
+      else looks.set('ns/shop', d.now().getTime() + requeueAfterMs);
+      return outcome;
     };
     const pending = [aPod(app).created().build()];
     const created = new RecordingWriter();
-    assert.equal(await reconcile('ns/shop', withTimers(deps(app.object(), pending, created))), 'updated');
-    assert.equal(timers.get('ns/shop'), NOW.getTime() + 600_050, 'the progress deadline');
-    // A held in-flux status keeps its wake-up beside the deadline's.
+    assert.equal(await pass(deps(app.object(), pending, created)), 'updated');
+    assert.equal(looks.get('ns/shop'), NOW.getTime() + 600_050, 'the progress deadline');
+    // A held in-flux status comes back before the deadline.
     const starting = [aPod(app).initDone(0).build()];
-    const held = new RecordingWriter();
     const heldSince = new Map<string, number>();
-    const h = withTimers(deps(app.object(created.statuses[0]), starting, held, undefined, NOW, heldSince));
-    assert.equal(await reconcile('ns/shop', h), 'held');
-    assert.equal(timers.get('ns/shop'), NOW.getTime() + STATUS_HOLD_MS, 'the held status comes back');
+    const stored = app.object(created.statuses[0]);
+    assert.equal(await pass(deps(stored, starting, new RecordingWriter(), undefined, NOW, heldSince)), 'held');
+    assert.equal(looks.get('ns/shop'), NOW.getTime() + STATUS_HOLD_MS, 'the held status comes back');
+    // Written once the hold is over: the progress deadline, later, replaces the held look (not the sooner kept).
+    const afterHold = new Date(NOW.getTime() + STATUS_HOLD_MS);
+    assert.equal(await pass(deps(stored, starting, new RecordingWriter(), undefined, afterHold, heldSince)), 'updated');
+    assert.equal(looks.get('ns/shop'), NOW.getTime() + 600_050, 'the progress deadline again');
     // No progress for progressDeadlineSeconds: Stalled is written at once, with nothing left to look at later.
     const later = new Date(NOW.getTime() + 601_000);
     const stalled = new RecordingWriter();
-    const d = withTimers(deps(app.object(created.statuses[0]), pending, stalled, undefined, later));
-    assert.equal(await reconcile('ns/shop', d), 'updated');
+    assert.equal(await pass(deps(stored, pending, stalled, undefined, later)), 'updated');
     assert.equal(stalled.statuses[0].conditions!.find((c) => c.type === 'Stalled')!.status, 'True');
-    assert.equal(timers.has('ns/shop'), false, 'no wake-up left behind');
+    assert.equal(looks.has('ns/shop'), false, 'no look left behind');
   });
 
   it("leaves later statuses of a creating pass to the Pods' own events", async () => {
@@ -165,7 +160,7 @@ describe('reconcile', () => {
     w.failStatus = new ApiError(404, 'NotFound', 'appwithhelpers.helpers.dev "shop" not found');
     w.failStatusTimes = Infinity;
     assert.equal(
-      await reconcile('ns/shop', deps(app.object(settled.statuses[0]), [aPod(app).initDone(1).build()], w)),
+      await outcomeOf('ns/shop', deps(app.object(settled.statuses[0]), [aPod(app).initDone(1).build()], w)),
       'deleted',
     );
   });
@@ -192,7 +187,7 @@ describe('reconcile', () => {
         w.failStatusTimes = row.times;
         const run = reconcile('ns/shop', deps(app.object(), [], w));
         if (row.outcome === 'throws') await assert.rejects(run, /etcdserver/);
-        else assert.equal(await run, row.outcome);
+        else assert.equal((await run).outcome, row.outcome);
         assert.deepEqual(w.calls, row.calls);
       });
   });
@@ -202,7 +197,7 @@ describe('reconcile', () => {
     await reconcile('ns/shop', deps(app.object(), [aPod(app).ready().build()], settled));
     const w = new RecordingWriter();
     assert.equal(
-      await reconcile('ns/shop', deps(app.object(settled.statuses[0]), [aPod(app).initDone(1).build()], w)),
+      await outcomeOf('ns/shop', deps(app.object(settled.statuses[0]), [aPod(app).initDone(1).build()], w)),
       'updated',
     );
     assert.deepEqual(w.calls, ['patch status']);
@@ -212,9 +207,11 @@ describe('reconcile', () => {
     const heldSince = new Map<string, number>();
     const { stored, starting } = await startingApp();
     const first = new RecordingWriter();
-    assert.equal(await reconcile('ns/shop', deps(stored, starting, first, undefined, NOW, heldSince)), 'held');
+    assert.deepEqual(await reconcile('ns/shop', deps(stored, starting, first, undefined, NOW, heldSince)), {
+      outcome: 'held',
+      requeueAfterMs: STATUS_HOLD_MS,
+    });
     assert.deepEqual(first.calls, []);
-    assert.ok(first.requeues.includes(`ns/shop in ${STATUS_HOLD_MS}ms`), first.requeues.join(', '));
     const later = new RecordingWriter();
     await reconcile(
       'ns/shop',
@@ -246,13 +243,12 @@ describe('reconcile', () => {
       return { w, d };
     };
     const first = at(0, true);
-    assert.equal(await reconcile('ns/shop', first.d), 'held');
-    assert.ok(first.w.requeues.includes(`ns/shop in ${BUSY_STATUS_HOLD_MS}ms`), first.w.requeues.join(', '));
+    assert.deepEqual(await reconcile('ns/shop', first.d), { outcome: 'held', requeueAfterMs: BUSY_STATUS_HOLD_MS });
     const stillBusy = at(STATUS_HOLD_MS, true);
-    assert.equal(await reconcile('ns/shop', stillBusy.d), 'held');
+    assert.equal(await outcomeOf('ns/shop', stillBusy.d), 'held');
     assert.deepEqual(stillBusy.w.calls, []);
     const calm = at(STATUS_HOLD_MS, false);
-    assert.equal(await reconcile('ns/shop', calm.d), 'updated');
+    assert.equal(await outcomeOf('ns/shop', calm.d), 'updated');
     assert.deepEqual(calm.w.calls, ['patch status']);
   });
 
@@ -261,15 +257,18 @@ describe('reconcile', () => {
     const first = new RecordingWriter();
     await reconcile('ns/shop', deps(app.object(), pods, first));
     const w = new RecordingWriter();
-    assert.equal(await reconcile('ns/shop', deps(app.object(first.statuses[0]), pods, w)), 'unchanged');
+    assert.equal(await outcomeOf('ns/shop', deps(app.object(first.statuses[0]), pods, w)), 'unchanged');
     assert.deepEqual(w.calls, []);
   });
 
-  it('does not plan again while its own creates are not in the cache yet', async () => {
-    const expectations = new Expectations();
+  it('does not plan again while its own creates are not in the cache yet, unless they time out', async () => {
+    const expectations = new Expectations(300_000, () => NOW.getTime());
     await reconcile('ns/shop', deps(app.object(), [], new RecordingWriter(), expectations));
     const w = new RecordingWriter();
-    assert.equal(await reconcile('ns/shop', deps(app.object(), [], w, expectations)), 'waiting');
+    assert.deepEqual(await reconcile('ns/shop', deps(app.object(), [], w, expectations)), {
+      outcome: 'waiting',
+      requeueAfterMs: 300_050,
+    });
     assert.ok(!w.calls.some((c) => c.startsWith('create')), w.calls.join(', '));
   });
 
@@ -288,7 +287,7 @@ describe('reconcile', () => {
     assert.equal(degraded(stored).status, 'True');
     // The failed Pod is gone from the cache, its replacement not there yet.
     const between = new RecordingWriter();
-    assert.equal(await reconcile('ns/shop', deps(budget.object(stored), [], between, expectations)), 'waiting');
+    assert.equal(await outcomeOf('ns/shop', deps(budget.object(stored), [], between, expectations)), 'waiting');
     assert.deepEqual(between.calls, [], 'no status and no Event from a cache that lags its own writes');
   });
 
@@ -296,7 +295,7 @@ describe('reconcile', () => {
     const bad = anApp().with({ app: { name: 'web' } as never });
     const pods = [aPod(app).ready().build()];
     const w = new RecordingWriter();
-    assert.equal(await reconcile('ns/shop', deps(bad.object(), pods, w)), 'invalid');
+    assert.equal(await outcomeOf('ns/shop', deps(bad.object(), pods, w)), 'invalid');
     assert.deepEqual(w.calls, ['event Warning InvalidSpec', 'patch status']);
     const again = new RecordingWriter();
     await reconcile('ns/shop', deps(bad.object(w.statuses[0]), pods, again));
@@ -310,9 +309,10 @@ describe('reconcile', () => {
       'Forbidden',
       'pods "shop-x-0" is forbidden: violates PodSecurity "restricted:latest"',
     );
+    // Not retried, yet the progress deadline it knew of still brings it back.
     await assert.rejects(
       reconcile('ns/shop', deps(app.object(), [], w)),
-      (err: Error) => err.constructor.name === 'PermanentError',
+      (err: PermanentError) => err.constructor.name === 'PermanentError' && err.requeueAfterMs === 600_050,
     );
     // The first status went out beside the create; the refusal is written right after it.
     assert.deepEqual(w.calls, [
@@ -326,7 +326,7 @@ describe('reconcile', () => {
 
   it('does nothing for a deleted AppWithHelpers: the garbage collector removes its Pods', async () => {
     const w = new RecordingWriter();
-    assert.equal(await reconcile('ns/shop', deps(undefined, [aPod(app).ready().build()], w)), 'deleted');
+    assert.equal(await outcomeOf('ns/shop', deps(undefined, [aPod(app).ready().build()], w)), 'deleted');
     assert.deepEqual(w.calls, []);
   });
 
@@ -347,7 +347,7 @@ describe('reconcile', () => {
     failed.status = { ...failed.status, phase: 'Failed' };
     const w = new RecordingWriter();
     w.failDelete = new ApiError(500, 'InternalError', 'etcdserver: request timed out');
-    await assert.rejects(reconcile('ns/shop', deps(app.object(), [failed], w, expectations)));
+    await assert.rejects(reconcile('ns/shop', deps(app.object(), [failed], w, expectations)), TransientError);
     assert.ok(expectations.satisfied('ns/shop'), 'the unsent create (and the failed delete) still wait');
     assert.match(w.statuses.at(-1)!.conditions!.find((c) => c.type === 'Degraded')!.reason, /FailedDelete/);
     const again = new RecordingWriter();
@@ -358,14 +358,14 @@ describe('reconcile', () => {
   it('takes an AlreadyExists of its own Pod, not yet in the cache, as done: no FailedCreate', async () => {
     const w = new RecordingWriter();
     w.createAnswer = 'exists';
-    assert.equal(await reconcile('ns/shop', deps(app.object(), [], w)), 'updated');
+    assert.equal(await outcomeOf('ns/shop', deps(app.object(), [], w)), 'updated');
     assert.ok(!w.calls.some((c) => c.startsWith('event Warning')), w.calls.join(', '));
   });
 
   it('says so when the name is taken by a Pod it does not control', async () => {
     const w = new RecordingWriter();
     w.createAnswer = 'taken';
-    await assert.rejects(reconcile('ns/shop', deps(app.object(), [], w)));
+    await assert.rejects(reconcile('ns/shop', deps(app.object(), [], w)), TransientError);
     assert.ok(w.calls.includes('event Warning FailedCreate'), w.calls.join(', '));
     assert.match(
       w.statuses.at(-1)!.conditions!.find((c) => c.type === 'Degraded')!.message,
@@ -424,8 +424,9 @@ describe('reconcile', () => {
     await reconcile('ns/shop', deps(withOptional.object(), [pod], first));
     const late = new RecordingWriter();
     const d = deps(withOptional.object(first.statuses[0]), [pod], late, undefined, new Date(NOW.getTime() + 700_000));
-    assert.equal(await reconcile('ns/shop', d), 'unchanged');
-    assert.deepEqual(late.requeues, []);
+    const { outcome, requeueAfterMs } = await reconcile('ns/shop', d);
+    assert.equal(outcome, 'unchanged');
+    assert.equal(requeueAfterMs, undefined);
   });
 
   it('writes at once the status of an optional sidecar starting to fail: a held one would warn again next pass', async () => {
@@ -458,8 +459,15 @@ describe('reconcile', () => {
       const slow = anApp().withStep('migrate', { timeoutSeconds: 30 });
       const h = slow.template().hash.slice(0, 5);
       const before = new RecordingWriter();
-      await reconcile('ns/shop', deps(slow.object(), [aPod(slow).stepRunningFor('migrate', 10).build()], before));
-      assert.deepEqual(before.requeues.at(-1), 'ns/shop in 20050ms', 'looked at again when the deadline passes');
+      const pass = await reconcile(
+        'ns/shop',
+        deps(slow.object(), [aPod(slow).stepRunningFor('migrate', 10).build()], before),
+      );
+      assert.equal(
+        pass.requeueAfterMs,
+        20_050,
+        'looked at again when the step times out, before the progress deadline',
+      );
       const w = new RecordingWriter();
       const pod = aPod(slow).stepRunningFor('migrate', 30).build();
       await reconcile('ns/shop', deps(slow.object(before.statuses.at(-1)), [pod], w));

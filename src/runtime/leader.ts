@@ -1,5 +1,5 @@
-import { ApiError } from './api-error';
-import type { KubeHttp } from './http';
+import { ApiError } from '../k8s/api-error';
+import type { KubeHttp } from '../k8s/http';
 import type { Logger } from '../obs/logger';
 
 /** The time source; tests drive a fake one. */

@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { WorkQueue } from '../../../src/controller/queue';
+import { WorkQueue } from '../../../src/runtime/queue';
 
 const tick = (ms = 5) => new Promise((r) => setTimeout(r, ms));
 
@@ -176,23 +176,57 @@ describe('WorkQueue', () => {
     await tick(20);
     assert.deepEqual(runs, ['a', 'b']);
   });
-  it('drops a delayed add when told to, and keeps later ones', async () => {
+
+  it("replaces a key's pending look with the one its next pass asks for, or drops it when that asks for none", async () => {
     const runs: string[] = [];
+    // Each key's passes answer in turn: a first look, then a later one ('a') or none ('b').
+    const answers: Record<string, Array<number | undefined>> = { a: [100, 300], b: [100, undefined] };
     const q = new WorkQueue(
       async (k) => {
         runs.push(k);
+        return { requeueAfterMs: answers[k].shift() };
       },
       { concurrency: 1 },
       () => undefined,
     );
-    q.addAfter('a', 10);
-    q.addAfter('b', 10);
-    q.cancelAfter('a');
-    q.cancelAfter('c'); // none pending: nothing happens
-    await tick(40);
-    assert.deepEqual(runs, ['b']);
-    q.addAfter('a', 10);
-    await tick(40);
-    assert.deepEqual(runs, ['b', 'a']);
+    q.add('a');
+    q.add('b');
+    await tick(5);
+    q.add('a'); // an event: this pass's later look replaces the sooner one, not the other way round
+    q.add('b');
+    await tick(180);
+    assert.deepEqual(runs, ['a', 'b', 'a', 'b']);
+    await tick(250);
+    assert.deepEqual(runs, ['a', 'b', 'a', 'b', 'a']);
+  });
+
+  it('keeps the pending look of a key whose pass failed, unless the error asks for a sooner one', async () => {
+    const runs: string[] = [];
+    const passes = new Map<string, number>();
+    const q = new WorkQueue(
+      async (k) => {
+        const n = (passes.get(k) ?? 0) + 1;
+        passes.set(k, n);
+        runs.push(`${k}${n}`);
+        if (n === 1) return { requeueAfterMs: k === 'a' ? 100 : 300 };
+        if (n === 2) throw new Error(k);
+        return {};
+      },
+      {
+        concurrency: 1,
+        retry: () => false,
+        requeueAfterError: (err) => ((err as Error).message === 'b' ? 100 : undefined),
+      },
+      () => undefined,
+    );
+    q.add('a');
+    q.add('b');
+    await tick(5);
+    q.add('a');
+    q.add('b');
+    await tick(180);
+    assert.deepEqual(runs, ['a1', 'b1', 'a2', 'b2', 'a3', 'b3']);
+    await tick(250);
+    assert.equal(runs.length, 6, "b's first look went when its error asked for a sooner one");
   });
 });

@@ -1,7 +1,13 @@
-import type { LeaderElector } from '../k8s/leader';
+import type { LeaderElector } from './leader';
 import type { Logger } from '../obs/logger';
 import type { Metrics } from '../obs/metrics';
-import type { AppWithHelpersOperator } from './operator';
+
+/** What Leadership runs while this replica leads: started once, shut down for good. */
+export interface Runnable {
+  start(): Promise<void>;
+  /** abort: the Lease is lost, so writes in flight are cut rather than finished. */
+  shutdown(options?: { abort?: boolean }): Promise<void>;
+}
 
 /**
  * Leadership runs the operator only while this replica holds the Lease. A leader that cannot
@@ -12,13 +18,14 @@ import type { AppWithHelpersOperator } from './operator';
  *   campaigning --Lease won--> leading --Lease lost--> stepping down --> campaigning
  *   any state --stop()--> stopped (final)
  */
-export class Leadership {
+export class Leadership<T extends Runnable> {
   private stopped = false;
 
   constructor(
-    private operator: AppWithHelpersOperator,
+    private operator: T,
     private readonly elector: LeaderElector,
-    private readonly newOperator: () => AppWithHelpersOperator,
+    /** The operator of the next term, given the one that stepped down (whatever it learned at start may carry over). */
+    private readonly newOperator: (previous: T) => T,
     private readonly metrics: Metrics,
     private readonly log: Logger,
     private readonly lease: string,
@@ -31,7 +38,7 @@ export class Leadership {
   }
 
   /** current is the operator of this term (for probes and for stopping). */
-  get current(): AppWithHelpersOperator {
+  get current(): T {
     return this.operator;
   }
 
@@ -57,9 +64,7 @@ export class Leadership {
       this.log.warn('stopping work until this replica holds the leader Lease again');
       await this.operator.shutdown({ abort: true }); // writes in flight are cut: another replica may lead soon
       if (this.stopped) return;
-      const version = this.operator.serverVersion;
-      this.operator = this.newOperator();
-      this.operator.serverVersion = version; // rights and version were checked at start
+      this.operator = this.newOperator(this.operator);
       await this.campaign();
     } catch (err) {
       this.fatal(err as Error);

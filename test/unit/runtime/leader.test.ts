@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { ApiError } from '../../../src/k8s/api-error';
 import type { KubeHttp } from '../../../src/k8s/http';
-import { LeaderElector, type Clock } from '../../../src/k8s/leader';
+import { LeaderElector, type Clock } from '../../../src/runtime/leader';
 
 /** A clock that moves only when the test says: sleepers wake in order of their deadlines. */
 class FakeClock implements Clock {

@@ -8,13 +8,29 @@
  * its status may have news for a person) runs before every `normal` one (a new or changed object,
  * which means Pod creates): during a burst of 500 creates a status would otherwise wait seconds
  * behind them. A key added to both lanes waits once, in the urgent one.
+ *
+ * A handler says when to look at its key again, as controller-runtime's Result and kube-rs' Action
+ * do: each pass works that out anew from everything it knows, so its answer replaces the key's
+ * pending look, and a pass that needs none drops it (a timer per object would otherwise outlive
+ * the need for it). A failed pass knows nothing certain: its key keeps its pending look, and comes
+ * back sooner if its backoff, or a look the error asks for, is sooner.
  */
 export type Lane = 'urgent' | 'normal';
 
+/** What a handler says of its key's next look. */
+export interface Result {
+  /** Look at the key again after this long; without it, only an add brings the key back. */
+  requeueAfterMs?: number;
+}
+
 export interface QueueOptions {
   concurrency: number;
-  /** Whether a failed key comes back; by default every failure is retried. */
+  /** Whether a failed key comes back after its backoff; by default every failure is retried. */
   retry?: (err: unknown) => boolean;
+  /** When to look at a failed key again whatever `retry` says: a deadline its handler knew before failing. */
+  requeueAfterError?: (err: unknown) => number | undefined;
+  /** The lane a key comes back in when its handler asked for a later look (by default normal). */
+  requeueLane?: Lane;
   baseDelayMs?: number;
   maxDelayMs?: number;
   /** Hold keys without running them until start(): a controller starts its workers once its caches have listed. */
@@ -35,7 +51,7 @@ export class WorkQueue {
   private idle: Array<() => void> = [];
 
   constructor(
-    private readonly handler: (key: string) => Promise<void>,
+    private readonly handler: (key: string) => Promise<Result | void>,
     private readonly o: QueueOptions,
     private readonly onError: (key: string, err: unknown, retryInMs: number | undefined) => void,
   ) {
@@ -67,30 +83,6 @@ export class WorkQueue {
     this.queued.set(key, lane);
     this.lanes[lane].push(key);
     this.pump();
-  }
-
-  /** addAfter adds the key later; of two delayed adds of one key, the sooner wins. */
-  addAfter(key: string, ms: number, lane: Lane = 'normal'): void {
-    if (this.shuttingDown) return;
-    const due = Date.now() + ms;
-    const pending = this.timers.get(key);
-    if (pending && pending.due <= due) return;
-    if (pending) clearTimeout(pending.timer);
-    this.timers.set(key, {
-      due,
-      timer: setTimeout(() => {
-        this.timers.delete(key);
-        this.add(key, lane);
-      }, ms),
-    });
-  }
-
-  /** cancelAfter drops the key's delayed add, if any: its handler found nothing to look at again later. */
-  cancelAfter(key: string): void {
-    const pending = this.timers.get(key);
-    if (!pending) return;
-    clearTimeout(pending.timer);
-    this.timers.delete(key);
   }
 
   /** shutDown stops taking keys and resolves when the running ones are done. */
@@ -130,15 +122,18 @@ export class WorkQueue {
 
   private async process(key: string): Promise<void> {
     try {
-      await this.handler(key);
+      const result = await this.handler(key);
       this.failures.delete(key);
+      this.replaceLater(key, result?.requeueAfterMs);
     } catch (err) {
       const n = (this.failures.get(key) ?? 0) + 1;
       this.failures.set(key, n);
       const delay = Math.min(this.o.maxDelayMs ?? 300_000, (this.o.baseDelayMs ?? 200) * 2 ** (n - 1));
       const retry = this.o.retry?.(err) ?? true;
       this.onError(key, err, retry ? delay : undefined);
-      if (retry) this.addAfter(key, delay);
+      if (retry) this.addSooner(key, delay, 'normal');
+      const asked = this.o.requeueAfterError?.(err);
+      if (asked !== undefined) this.addSooner(key, asked, this.o.requeueLane ?? 'normal');
     } finally {
       this.running.delete(key);
       const again = this.dirty.get(key);
@@ -149,5 +144,32 @@ export class WorkQueue {
       if (this.running.size === 0 && this.shuttingDown) this.idle.splice(0).forEach((r) => r());
       this.pump();
     }
+  }
+
+  /** replaceLater makes `ms` the key's only pending look, or drops it when `ms` is undefined. */
+  private replaceLater(key: string, ms: number | undefined): void {
+    const pending = this.timers.get(key);
+    if (pending) clearTimeout(pending.timer);
+    this.timers.delete(key);
+    if (ms !== undefined) this.later(key, ms, this.o.requeueLane ?? 'normal');
+  }
+
+  /** addSooner adds the key after `ms` unless a look already pending comes sooner. */
+  private addSooner(key: string, ms: number, lane: Lane): void {
+    const pending = this.timers.get(key);
+    if (pending && pending.due <= Date.now() + ms) return;
+    if (pending) clearTimeout(pending.timer);
+    this.later(key, ms, lane);
+  }
+
+  private later(key: string, ms: number, lane: Lane): void {
+    if (this.shuttingDown) return;
+    this.timers.set(key, {
+      due: Date.now() + ms,
+      timer: setTimeout(() => {
+        this.timers.delete(key);
+        this.add(key, lane);
+      }, ms),
+    });
   }
 }

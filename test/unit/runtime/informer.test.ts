@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { KubeConfig } from '@kubernetes/client-node';
-import { Informer } from '../../../src/controller/informer';
+import { Informer } from '../../../src/runtime/informer';
 import { KubeHttp } from '../../../src/k8s/http';
 import type { Logger } from '../../../src/obs/logger';
 
