@@ -10,6 +10,7 @@ import { HelperMetrics } from '../obs/helper-metrics';
 import type { Logger } from '../obs/logger';
 import { Metrics } from '../obs/metrics';
 import type { Settings } from '../settings';
+import { isBusy } from './busy';
 import { Expectations } from './expectations';
 import { Informer, keyOf } from '../runtime/informer';
 import { Interner } from './interner';
@@ -117,7 +118,7 @@ export class AppWithHelpersOperator extends Operator {
     const deps: ReconcileDeps = {
       getApp: (key) => this.appInformers.map((i) => i.get(key)).find(Boolean),
       heldSince: new Map(),
-      busy: () => http.busy || this.queue!.depth > 0,
+      busy: () => isBusy(http.busy, this.queue!.depth, this.settings.concurrency),
       podsOf: (key) => this.pods.podsOf(key),
       writer: client,
       expectations: this.expectations,

@@ -33,7 +33,7 @@ export interface ReconcileDeps {
   getApp(key: string): AppWithHelpers | undefined;
   /** When a key's in-flux status was first held back (see status-write.ts); kept across reconciles. */
   heldSince: Map<string, number>;
-  /** Whether the operator is busy: its rate limit spent or keys waiting (see status-write.ts). */
+  /** Whether the operator is busy: its rate limit spent or many keys waiting (busy.ts, status-write.ts). */
   busy?(): boolean;
   /** Pods carrying the app's label in its namespace, from the cache. */
   podsOf(key: string): V1Pod[];

@@ -12,8 +12,8 @@ import { failuresChanged } from '../core/last-failure';
 export const STATUS_HOLD_MS = 250;
 
 /**
- * How often in-flux statuses are written while the operator is busy (its rate limit spent, or keys
- * waiting for a worker): each would then delay a Pod create or a Ready status, and under a burst
+ * How often in-flux statuses are written while the operator is busy (its rate limit spent, or many
+ * more keys waiting than its workers take: busy.ts): each would then delay a Pod create or a Ready status, and under a burst
  * most Pods are Ready within this time, so their in-between status is never written at all.
  */
 export const BUSY_STATUS_HOLD_MS = 2000;
@@ -32,7 +32,7 @@ export interface StatusWriteInput {
   failed: boolean;
   /** When this key's in-flux status was first held back, if it is. */
   heldSince: number | undefined;
-  /** The operator is busy: its rate limit spent or keys waiting (see BUSY_STATUS_HOLD_MS). */
+  /** The operator is busy: its rate limit spent or many keys waiting (busy.ts). */
   busy: boolean;
   now: number;
 }

@@ -2,6 +2,7 @@ import { strict as assert } from 'node:assert';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { sleep } from '../cluster/control-plane';
+import { watch } from '../real-node/pod-watch';
 import { testCluster } from './cluster-hooks';
 import { createNamespace } from './kube-helpers';
 import {
@@ -145,6 +146,73 @@ describe('the operator, on the real control plane', () => {
       );
       assert.equal(image, 'nginx:1.27');
       assert.equal(await jsonpath(testCluster(), ns, 'awh/myapp-with-sidecar', '{.status.observedGeneration}'), '2');
+    });
+  });
+
+  describe('a quiet cluster: six apps applied at once', () => {
+    const apps = [0, 1, 2, 3, 4, 5].map((i) => `quiet-${i}`);
+    const app = (name: string) => `---
+apiVersion: helpers.dev/v1alpha1
+kind: AppWithHelpers
+metadata: {name: ${name}}
+spec:
+  initSteps:
+    - {name: setup, image: busybox:1.36, command: [sh, -c, "true"]}
+  app: {image: nginx:1.25.3}
+`;
+
+    it('shows on each AppWithHelpers every STATUS its Pod showed for 500 ms or more', async () => {
+      // Six apps are a handful, not a burst: no status may be held back as if the operator were busy.
+      const podTimes = new Map<string, Array<{ at: number; status: string }>>(apps.map((a) => [a, []]));
+      const awhSeen = new Map<string, string[]>(apps.map((a) => [a, []]));
+      const selector = encodeURIComponent(`helpers.dev/app in (${apps.join(',')})`);
+      const stops = [
+        watch(testCluster(), `/api/v1/namespaces/${ns}/pods?watch=1&labelSelector=${selector}`, true, (o) => {
+          const rows = (
+            o as { rows?: Array<{ cells: unknown[]; object: { metadata?: { labels?: Record<string, string> } } }> }
+          ).rows;
+          for (const r of rows ?? []) {
+            const times = podTimes.get(r.object.metadata?.labels?.['helpers.dev/app'] ?? '');
+            const status = String(r.cells[2]);
+            if (times && times[times.length - 1]?.status !== status) times.push({ at: Date.now(), status });
+          }
+        }),
+        watch(testCluster(), `/apis/helpers.dev/v1alpha1/namespaces/${ns}/appwithhelpers?watch=1`, false, (o) => {
+          const a = o as { metadata: { name: string }; status?: { podStatus?: string } };
+          const seen = awhSeen.get(a.metadata.name);
+          const status = a.status?.podStatus;
+          if (seen && status && seen[seen.length - 1] !== status) seen.push(status);
+        }),
+      ];
+      try {
+        await sleep(300); // the watches are open before the first create
+        await apply(apps.map(app).join(''));
+        await testCluster().kubectl([
+          'wait',
+          '-n',
+          ns,
+          '--for=condition=Ready',
+          ...apps.map((a) => `awh/${a}`),
+          '--timeout=60s',
+        ]);
+        await sleep(500); // the last status write may trail the Pod's last version
+      } finally {
+        stops.forEach((stop) => stop());
+      }
+      const missed = apps.flatMap((a) => {
+        const times = podTimes.get(a)!;
+        const shown = times.filter((t, i) => (times[i + 1]?.at ?? Date.now()) - t.at >= 500).map((t) => t.status);
+        const lost = shown.filter((s) => !awhSeen.get(a)!.includes(s));
+        return lost.length
+          ? [`${a}: Pod ${times.map((t) => t.status).join(' → ')}, AppWithHelpers ${awhSeen.get(a)!.join(' → ')}`]
+          : [];
+      });
+      assert.ok(
+        apps.every((a) => podTimes.get(a)!.some((t) => t.status === 'PodInitializing')),
+        'every Pod went through PodInitializing',
+      );
+      assert.deepEqual(missed, []);
+      await testCluster().kubectl(['delete', 'awh', '-n', ns, ...apps, '--wait=false']);
     });
   });
 
