@@ -19,6 +19,7 @@ import {
   isInitialized,
   isPodReady,
   isTerminating,
+  KubeletReason,
   restartsOf,
   slotOf,
   templateHashOf,
@@ -453,7 +454,7 @@ function viewPod(
 function stoppedWithPod(pod: V1Pod, h: HelperStatus): HelperStatus {
   if (!isFinished(pod) || h.state !== 'Terminated') return h;
   const { exitCode: _e, reason: _r, message: _m, ...rest } = h;
-  return { ...rest, reason: 'PodEnded', message: `stopped with its Pod (${pod.status?.phase})` };
+  return { ...rest, reason: Reason.PodEnded, message: `stopped with its Pod (${pod.status?.phase})` };
 }
 
 /** The step reasons that make the AppWithHelpers Degraded, the one that speaks for all first. */
@@ -487,7 +488,11 @@ function describeStepGate(
 ): { reason: string; message: string } {
   const step = v.steps[i];
   // Only a step not started for want of its turn: one waiting for another reason (its image, say) says that.
-  if (mode !== 'Native' || step.state !== 'Waiting' || (step.reason ?? 'PodInitializing') !== 'PodInitializing')
+  if (
+    mode !== 'Native' ||
+    step.state !== 'Waiting' ||
+    (step.reason ?? KubeletReason.PodInitializing) !== KubeletReason.PodInitializing
+  )
     return described;
   const gate = (spec.sidecars ?? []).find(
     (c) => c.waitUntilReady && c.startBeforeInitSteps && !v.sidecars.find((h) => h.name === c.name)?.ready,
