@@ -65,6 +65,8 @@ export const Reason = {
   NoSidecars: 'NoSidecars',
   AppCrashLooping: 'AppCrashLooping',
   AppFailed: 'AppFailed',
+  /** On a sidecar's entry, not a condition: it was stopped with its ended Pod, it did not fail. */
+  PodEnded: 'PodEnded',
   RollingUpdate: 'RollingUpdate',
   Complete: 'Complete',
   CreatingPods: 'CreatingPods',

@@ -2,7 +2,7 @@ import type { V1ContainerStatus, V1ContainerStateTerminated } from '@kubernetes/
 import { Reason } from '../api/constants';
 import type { HelperStatus, LastFailure, StepStatus } from '../api/status';
 import type { AttemptEnd } from './step-attempts';
-import { toIso } from './pod-facts';
+import { KubeletReason, toIso } from './pod-facts';
 
 /**
  * How one init step, sidecar or app container is doing, from its container status. A container
@@ -162,7 +162,9 @@ function lastFailure(cs: V1ContainerStatus | undefined): V1ContainerStateTermina
 }
 
 function failure(last: V1ContainerStateTerminated | undefined) {
-  return last ? { exitCode: last.exitCode, reason: last.reason ?? 'Error', message: lastLines(last.message) } : {};
+  return last
+    ? { exitCode: last.exitCode, reason: last.reason ?? KubeletReason.Error, message: lastLines(last.message) }
+    : {};
 }
 
 /** lastLines keeps the end of a termination message: that is where the error usually is. */

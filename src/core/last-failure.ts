@@ -4,7 +4,7 @@ import { Reason } from '../api/constants';
 import type { AppSpec } from '../api/spec';
 import type { AppStatus, LastFailure } from '../api/status';
 import { lastLines } from './helper-status';
-import { containerStatus, isFinished, isTerminating, templateHashOf, toIso } from './pod-facts';
+import { containerStatus, isFinished, isTerminating, KubeletReason, templateHashOf, toIso } from './pod-facts';
 
 /**
  * A memory of failures: each init step, sidecar and the app keeps its last failure (exit code, reason,
@@ -108,7 +108,7 @@ function failureOf(pod: V1Pod, t: V1ContainerStateTerminated | undefined): LastF
   if (!t || (t.exitCode ?? 0) === 0) return undefined;
   return {
     exitCode: t.exitCode,
-    reason: t.reason ?? 'Error',
+    reason: t.reason ?? KubeletReason.Error,
     message: lastLines(t.message),
     time: toIso(t.finishedAt),
     pod: pod.metadata?.name ?? '',

@@ -3,6 +3,17 @@ import { ANNOTATION_SLOT, LABEL_TEMPLATE_HASH } from '../api/constants';
 
 /** Small, pure readers of a Pod, shared by planning and status. */
 
+/**
+ * Reasons Kubernetes writes on a Pod that the operator reads (it never writes them itself): a
+ * container waiting for its turn, the kubelet's reason for a non-zero exit, a Pod held back by a
+ * scheduling gate.
+ */
+export const KubeletReason = {
+  PodInitializing: 'PodInitializing',
+  Error: 'Error',
+  SchedulingGated: 'SchedulingGated',
+} as const;
+
 export const isTerminating = (p: V1Pod): boolean => !!p.metadata?.deletionTimestamp;
 export const isFinished = (p: V1Pod): boolean => p.status?.phase === 'Succeeded' || p.status?.phase === 'Failed';
 export const templateHashOf = (p: V1Pod): string | undefined => p.metadata?.labels?.[LABEL_TEMPLATE_HASH];
@@ -39,7 +50,7 @@ export function toIso(t: Date | string | undefined): string | undefined {
 
 /** The Pod conditions anything reads: Ready, Initialized, and a scheduling gate (printed as its STATUS). */
 const read = (c: V1PodCondition): boolean =>
-  c.type === 'Ready' || c.type === 'Initialized' || c.reason === 'SchedulingGated';
+  c.type === 'Ready' || c.type === 'Initialized' || c.reason === KubeletReason.SchedulingGated;
 
 /** A container's end without its containerID, unique to each and read by nothing. */
 const slimTerminated = (t: V1ContainerStateTerminated): V1ContainerStateTerminated => ({

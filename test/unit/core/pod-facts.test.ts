@@ -1,7 +1,9 @@
 import { strict as assert } from 'node:assert';
 import type { V1Pod } from '@kubernetes/client-node';
 import { isControlledBy, isFinished, restartsOf, slimPod, slotOf, toIso } from '../../../src/core/pod-facts';
-import { anApp, aPod } from '../../fixtures';
+import { printPod } from '../../../src/core/print-pod';
+import { anApp, aPod, NOW } from '../../fixtures';
+import { status } from './status/helpers';
 
 const named = (name: string, annotations?: Record<string, string>): V1Pod => ({ metadata: { name, annotations } });
 
@@ -103,4 +105,26 @@ describe('pod facts', () => {
     gated.status!.conditions = [{ type: 'PodScheduled', status: 'False', reason: 'SchedulingGated' }];
     assert.deepEqual(slimPod(gated).status!.conditions, gated.status!.conditions);
   });
+});
+
+describe('slimPod', () => {
+  const app = anApp()
+    .withStep('config-initializer')
+    .withWait('wait-for-db', { tcp: { host: 'db', port: 5432 } })
+    .withSidecar('monitor');
+  const pods: Array<[string, V1Pod]> = [
+    ['created', aPod(app).created().build()],
+    ['initializing', aPod(app).initDone(1).build()],
+    ['ready', aPod(app).ready().build()],
+    ['crash-looping', aPod(app).crashLooping('wait-for-db').build()],
+    ['terminating', aPod(app).ready().terminating().build()],
+  ];
+  for (const [name, pod] of pods) {
+    it(`keeps everything status and printing read: ${name}`, () => {
+      const full = status(app, [pod]);
+      assert.deepEqual(status(app, [slimPod(pod)]), full);
+      assert.deepEqual(printPod(slimPod(pod), NOW), printPod(pod, NOW));
+      assert.ok(JSON.stringify(slimPod(pod)).length < JSON.stringify(pod).length);
+    });
+  }
 });
