@@ -150,6 +150,14 @@ describe('the operator, on the real control plane', () => {
   });
 
   describe('a quiet cluster: six apps applied at once', () => {
+    // One worker, so the six keys wait for it together each time their Pods step in lockstep.
+    const quiet = 'quiet';
+    let one: RunningOperator;
+    before(async () => {
+      await createNamespace(testCluster(), quiet);
+      one = await startOperator(testCluster(), quiet, { flags: ['--concurrency=1'] });
+    });
+    after(async () => one?.stop());
     const apps = [0, 1, 2, 3, 4, 5].map((i) => `quiet-${i}`);
     const app = (name: string) => `---
 apiVersion: helpers.dev/v1alpha1
@@ -167,7 +175,7 @@ spec:
       const awhSeen = new Map<string, string[]>(apps.map((a) => [a, []]));
       const selector = encodeURIComponent(`helpers.dev/app in (${apps.join(',')})`);
       const stops = [
-        watch(testCluster(), `/api/v1/namespaces/${ns}/pods?watch=1&labelSelector=${selector}`, true, (o) => {
+        watch(testCluster(), `/api/v1/namespaces/${quiet}/pods?watch=1&labelSelector=${selector}`, true, (o) => {
           const rows = (
             o as { rows?: Array<{ cells: unknown[]; object: { metadata?: { labels?: Record<string, string> } } }> }
           ).rows;
@@ -177,7 +185,7 @@ spec:
             if (times && times[times.length - 1]?.status !== status) times.push({ at: Date.now(), status });
           }
         }),
-        watch(testCluster(), `/apis/helpers.dev/v1alpha1/namespaces/${ns}/appwithhelpers?watch=1`, false, (o) => {
+        watch(testCluster(), `/apis/helpers.dev/v1alpha1/namespaces/${quiet}/appwithhelpers?watch=1`, false, (o) => {
           const a = o as { metadata: { name: string }; status?: { podStatus?: string } };
           const seen = awhSeen.get(a.metadata.name);
           const status = a.status?.podStatus;
@@ -186,11 +194,11 @@ spec:
       ];
       try {
         await sleep(300); // the watches are open before the first create
-        await apply(apps.map(app).join(''));
+        await testCluster().kubectl(['apply', '-n', quiet, '-f', '-'], apps.map(app).join(''));
         await testCluster().kubectl([
           'wait',
           '-n',
-          ns,
+          quiet,
           '--for=condition=Ready',
           ...apps.map((a) => `awh/${a}`),
           '--timeout=60s',
@@ -212,7 +220,7 @@ spec:
         'every Pod went through PodInitializing',
       );
       assert.deepEqual(missed, []);
-      await testCluster().kubectl(['delete', 'awh', '-n', ns, ...apps, '--wait=false']);
+      await testCluster().kubectl(['delete', 'awh', '-n', quiet, ...apps, '--wait=false']);
     });
   });
 
