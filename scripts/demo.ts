@@ -9,11 +9,11 @@
 import { spawn } from 'node:child_process';
 import { openSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { ControlPlane, sleep } from '../test/cluster/control-plane';
-import { installCrd } from '../test/cluster/install-crd';
-import { onRealNode } from '../test/cluster/node/placement';
-import { RealNode } from '../test/cluster/node/real-node';
-import { onStopRequest } from '../test/cluster/stop-signals';
+import { ControlPlane, sleep } from '../hack/cluster/control-plane';
+import { installCrd } from '../hack/cluster/install-crd';
+import { onRealNode } from '../hack/cluster/node/placement';
+import { RealNode } from '../hack/cluster/node/real-node';
+import { onStopRequest } from '../hack/cluster/stop-signals';
 
 const root = path.join(__dirname, '..');
 const withRealNode = process.argv.includes('--real-node');

@@ -8,7 +8,7 @@
  *   npx tsx scripts/measure-failing-step.ts [--seconds 90]
  */
 import * as path from 'node:path';
-import { ControlPlane, sleep } from '../test/cluster/control-plane';
+import { ControlPlane, sleep } from '../hack/cluster/control-plane';
 import { createNamespace } from '../test/integration/kube-helpers';
 import { installCrd, startOperator } from '../test/integration/operator-harness';
 

@@ -6,7 +6,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { ControlPlane } from '../test/cluster/control-plane';
+import { ControlPlane } from '../hack/cluster/control-plane';
 
 type Schema = Record<string, unknown>;
 const refPrefix = '#/components/schemas/';

@@ -14,8 +14,8 @@
  */
 import * as path from 'node:path';
 import { KubeHttp } from '../src/k8s/http';
-import { ControlPlane, freePort, sleep } from '../test/cluster/control-plane';
-import { installCrd } from '../test/cluster/install-crd';
+import { ControlPlane, freePort, sleep } from '../hack/cluster/control-plane';
+import { installCrd } from '../hack/cluster/install-crd';
 import {
   adminClient,
   anAppWithHelpers,

@@ -23,7 +23,7 @@ while [[ $# -gt 0 ]]; do
     *) fail "unknown argument $1 (known: --tag TAG, --load CONTAINERD_SOCKET)" ;;
   esac
 done
-command -v buildah >/dev/null || fail "buildah is not installed: run test/tools/node/install-packages.sh (or apt-get install buildah debootstrap)."
+command -v buildah >/dev/null || fail "buildah is not installed: run hack/tools/node/install-packages.sh (or apt-get install buildah debootstrap)."
 out=${OUT:-$root/.image}
 mkdir -p "$out"
 name="localhost/appwithhelpers-operator:$tag"

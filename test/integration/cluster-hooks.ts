@@ -2,7 +2,7 @@
  * Mocha root hooks for the integration suites: one control plane per test run, shared by every
  * suite, torn down at the end. Suites reach it through testCluster().
  */
-import { ControlPlane } from '../cluster/control-plane';
+import { ControlPlane } from '../../hack/cluster/control-plane';
 
 let cluster: ControlPlane | undefined;
 

@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { existsSync } from 'node:fs';
-import { ControlPlane } from '../cluster/control-plane';
+import { ControlPlane } from '../../hack/cluster/control-plane';
 import { testCluster } from './cluster-hooks';
 import { createNamespace, podYaml, watchPodColumns } from './kube-helpers';
 

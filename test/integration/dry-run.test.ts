@@ -11,7 +11,7 @@ import fc from 'fast-check';
 import type { V1Pod } from '@kubernetes/client-node';
 import { parseSpec } from '../../src/api/validation/parse-spec';
 import { renderPod, renderPodTemplate, type RenderOptions } from '../../src/core/render';
-import type { ControlPlane } from '../cluster/control-plane';
+import type { ControlPlane } from '../../hack/cluster/control-plane';
 import { appName, FUZZ_SEED, validSpec } from '../arbitraries';
 import { testCluster } from './cluster-hooks';
 import { createNamespace } from './kube-helpers';

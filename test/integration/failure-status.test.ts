@@ -3,7 +3,7 @@
  * condition that does not flap; a repeated Warning patches one Event; Ready waits for the rollout.
  */
 import { strict as assert } from 'node:assert';
-import { sleep } from '../cluster/control-plane';
+import { sleep } from '../../hack/cluster/control-plane';
 import { testCluster } from './cluster-hooks';
 import { awhEventsOf, conditionOf, createNamespace, type AwhCondition as Condition } from './kube-helpers';
 import { eventually, installCrd, startOperator, type RunningOperator } from './operator-harness';

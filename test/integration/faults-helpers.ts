@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { KubeConfig } from '@kubernetes/client-node';
 import { KubeHttp } from '../../src/k8s/http';
-import { sleep } from '../cluster/control-plane';
+import { sleep } from '../../hack/cluster/control-plane';
 
 type Item = {
   metadata: { name: string; generation?: number; labels?: Record<string, string>; deletionTimestamp?: string };

@@ -7,8 +7,8 @@ import { strict as assert } from 'node:assert';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { ControlPlane, freePort, sleep } from '../cluster/control-plane';
-import { installCrd } from '../cluster/install-crd';
+import { ControlPlane, freePort, sleep } from '../../hack/cluster/control-plane';
+import { installCrd } from '../../hack/cluster/install-crd';
 import type { KubeHttp } from '../../src/k8s/http';
 import {
   adminClient,

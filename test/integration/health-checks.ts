@@ -1,11 +1,11 @@
 /**
  * What tools outside kubectl make of an AppWithHelpers: kstatus (Helm 4's --wait, Flux, kpt,
  * Config Sync) and Argo CD's health check. Both run as the real libraries do, in small Go programs
- * built with the control plane (test/tools/kstatus, test/tools/argocd-lua).
+ * built with the control plane (hack/tools/kstatus, hack/tools/argocd-lua).
  */
 import { execFile } from 'node:child_process';
 import * as path from 'node:path';
-import type { ControlPlane } from '../cluster/control-plane';
+import type { ControlPlane } from '../../hack/cluster/control-plane';
 
 /** The Argo CD health check the repository ships, in Argo CD's resource_customizations layout. */
 export const argoHealthDir = path.join(__dirname, '../../config/argocd/helpers.dev/AppWithHelpers');

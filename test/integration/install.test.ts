@@ -5,7 +5,7 @@ import * as http from 'node:http';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { parse, stringify } from 'yaml';
-import { freePort, sleep } from '../cluster/control-plane';
+import { freePort, sleep } from '../../hack/cluster/control-plane';
 import { testCluster } from './cluster-hooks';
 import { createNamespace } from './kube-helpers';
 import { eventually, installCrd, jsonpath, startOperator } from './operator-harness';

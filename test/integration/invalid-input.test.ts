@@ -2,15 +2,15 @@
  * R6: 1,000 invalid AppWithHelpers applied with kubectl, beside a few valid ones. Each is refused
  * by the API server with a message naming the field it breaks, or accepted and marked
  * Degraded/InvalidSpec with a condition naming the field; the valid neighbours' Pods are untouched.
- * The objects come from test/invalid-specs.ts. Alone:
+ * The objects come from test/integration/invalid-specs.ts. Alone:
  *   npx mocha --require tsx/cjs --require test/integration/cluster-hooks.ts --extension ts --timeout 120000 test/integration/invalid-input.test.ts
  * (with --config test/.mocharc.integration.json a file argument adds to the config's spec, so every suite would run).
  */
 import { strict as assert } from 'node:assert';
 import { execFile } from 'node:child_process';
 import { isDeepStrictEqual } from 'node:util';
-import { sleep } from '../cluster/control-plane';
-import { invalidCases, judge, type InvalidCase } from '../invalid-specs';
+import { sleep } from '../../hack/cluster/control-plane';
+import { invalidCases, judge, type InvalidCase } from './invalid-specs';
 import { testCluster } from './cluster-hooks';
 import { createNamespace } from './kube-helpers';
 import { installCrd, startOperator, type RunningOperator } from './operator-harness';

@@ -1,4 +1,4 @@
-import { ControlPlane, sleep } from '../cluster/control-plane';
+import { ControlPlane, sleep } from '../../hack/cluster/control-plane';
 
 /** createNamespace makes a namespace and waits for its default ServiceAccount (Pods need it). */
 export async function createNamespace(

@@ -3,9 +3,9 @@ import type { RenderOptions } from '../../src/core/render';
 import { createLogger } from '../../src/obs/logger';
 import { Metrics } from '../../src/obs/metrics';
 import { parseSettings } from '../../src/settings';
-import { ControlPlane, sleep } from '../cluster/control-plane';
+import { ControlPlane, sleep } from '../../hack/cluster/control-plane';
 
-export { installCrd } from '../cluster/install-crd';
+export { installCrd } from '../../hack/cluster/install-crd';
 
 export interface RunningOperator {
   operator: AppWithHelpersOperator;

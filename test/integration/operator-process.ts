@@ -1,6 +1,6 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import * as path from 'node:path';
-import { sleep } from '../cluster/control-plane';
+import { sleep } from '../../hack/cluster/control-plane';
 
 const root = path.join(__dirname, '../..');
 

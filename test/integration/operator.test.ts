@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { sleep } from '../cluster/control-plane';
+import { sleep } from '../../hack/cluster/control-plane';
 import { watch } from '../real-node/pod-watch';
 import { testCluster } from './cluster-hooks';
 import { createNamespace } from './kube-helpers';

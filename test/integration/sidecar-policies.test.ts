@@ -8,7 +8,7 @@
  *   AppWithHelpers is never Degraded nor Stalled; the same sidecar without optional is both.
  */
 import { strict as assert } from 'node:assert';
-import { sleep } from '../cluster/control-plane';
+import { sleep } from '../../hack/cluster/control-plane';
 import { testCluster } from './cluster-hooks';
 import { argoHealthOf, kstatusOf } from './health-checks';
 import { conditionOf, createNamespace, type AwhCondition as Condition } from './kube-helpers';

@@ -1,5 +1,5 @@
 import type { AppStatus } from '../../src/api/status';
-import { realNodePlacement } from '../cluster/node/placement';
+import { realNodePlacement } from '../../hack/cluster/node/placement';
 import { jsonpath } from '../integration/operator-harness';
 import { realHarness, realNamespace as ns } from './hooks';
 

@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import { realNodePlacement } from '../cluster/node/placement';
+import { realNodePlacement } from '../../hack/cluster/node/placement';
 import { realHarness, realNamespace as ns } from './hooks';
 import { PodLife, PodLook } from './pod-watch';
 

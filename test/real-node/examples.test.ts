@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { onRealNode } from '../cluster/node/placement';
+import { onRealNode } from '../../hack/cluster/node/placement';
 import { eventually, jsonpath } from '../integration/operator-harness';
 import { realHarness, realNamespace as ns } from './hooks';
 import { PodLife, PodLook } from './pod-watch';

@@ -2,8 +2,8 @@
  * Mocha root hooks for the real-node suite: a control plane with one KWOK node, the real node
  * beside it, the CRD and the operator (in this process), shared by every test of the run.
  */
-import type { ControlPlane } from '../cluster/control-plane';
-import { RealNode } from '../cluster/node/real-node';
+import type { ControlPlane } from '../../hack/cluster/control-plane';
+import { RealNode } from '../../hack/cluster/node/real-node';
 import { hostDiff, snapshotHost } from './host-snapshot';
 import { createNamespace } from '../integration/kube-helpers';
 import { installCrd, RunningOperator, startOperator } from '../integration/operator-harness';

@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { watchedSysctls } from '../cluster/node/host-state';
+import { watchedSysctls } from '../../hack/cluster/node/host-state';
 
 /** The parts of the host the real node touches, as lines, to tell whether stopping it undid everything. */
 export function snapshotHost(): string[] {

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import * as https from 'node:https';
 import type { V1Pod } from '@kubernetes/client-node';
 import { printPod } from '../../src/core/print-pod';
-import { ControlPlane, sleep } from '../cluster/control-plane';
+import { ControlPlane, sleep } from '../../hack/cluster/control-plane';
 
 /** One version of a Pod: what the server prints for it (as kubectl get pod does), and the Pod itself. */
 export interface PodLook {

@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import type { V1Pod } from '@kubernetes/client-node';
-import { sleep } from '../cluster/control-plane';
+import { sleep } from '../../hack/cluster/control-plane';
 import { anApp, apply } from './apps';
 import { realHarness, realNamespace as ns } from './hooks';
 

@@ -5,7 +5,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
-import { whyCannotHostNode } from '../cluster/node/host-check';
+import { whyCannotHostNode } from '../../hack/cluster/node/host-check';
 
 const why = whyCannotHostNode();
 if (why) {

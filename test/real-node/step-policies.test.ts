@@ -7,7 +7,7 @@
 import { strict as assert } from 'node:assert';
 import type { V1ContainerStatus, V1Pod } from '@kubernetes/client-node';
 import type { AppStatus, Condition } from '../../src/api/status';
-import { sleep } from '../cluster/control-plane';
+import { sleep } from '../../hack/cluster/control-plane';
 import { eventually } from '../integration/operator-harness';
 import { anApp, apply, podsOf, statusOf } from './apps';
 import { realHarness, realNamespace as ns } from './hooks';

@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { realNodePlacement } from '../cluster/node/placement';
+import { realNodePlacement } from '../../hack/cluster/node/placement';
 import { eventually, jsonpath } from '../integration/operator-harness';
 import { anApp, apply, podsOf, statusOf } from './apps';
 import { realHarness, realNamespace as ns } from './hooks';

@@ -21,7 +21,7 @@ async function runWait(
   stubs: Record<string, string> = {},
 ): Promise<{ code: number | null; out: string; seconds: number; calls: string }> {
   if (!BUSYBOX)
-    throw new Error('busybox is not installed: run test/tools/node/install-packages.sh (Debian busybox-static)');
+    throw new Error('busybox is not installed: run hack/tools/node/install-packages.sh (Debian busybox-static)');
   const bin = mkdtempSync(path.join(os.tmpdir(), 'wait-'));
   for (const applet of ['sh', 'nc', 'wget', 'timeout', 'date', 'sleep', 'tail', 'grep', 'dirname'])
     if (!stubs[applet]) symlinkSync(BUSYBOX, path.join(bin, applet));

@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { HostChanges } from '../../cluster/node/host-state';
+import { HostChanges } from '../../../hack/cluster/node/host-state';
 import { hostDiff } from '../../real-node/host-snapshot';
 import freshHost from './fixtures/fresh-host.json';
 

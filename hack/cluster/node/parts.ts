@@ -41,7 +41,7 @@ export async function ensureNodeParts(): Promise<NodeParts> {
   const images = await runScript('node/build-images.sh', [], "building the real node's images");
   for (const f of [path.join(bin, '.complete'), path.join(images, '.complete')])
     if (!existsSync(f))
-      throw new Error(`the real node build did not produce ${f}; run test/tools/build-node.sh to see why`);
+      throw new Error(`the real node build did not produce ${f}; run hack/tools/build-node.sh to see why`);
   return {
     kubelet: path.join(bin, 'kubelet'),
     containerd: path.join(bin, 'containerd'),

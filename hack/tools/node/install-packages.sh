@@ -5,9 +5,9 @@
 # plugins, iptables, umoci, skopeo and gcc (the pause binary). apt-get runs only when something
 # is missing; npm test runs this first.
 #
-#   test/tools/node/install-packages.sh           install what is missing (needs root)
-#   test/tools/node/install-packages.sh --check   exit 1 and name what is missing, install nothing
-#   test/tools/node/install-packages.sh --if-root install when root; otherwise name what is missing
+#   hack/tools/node/install-packages.sh           install what is missing (needs root)
+#   hack/tools/node/install-packages.sh --check   exit 1 and name what is missing, install nothing
+#   hack/tools/node/install-packages.sh --if-root install when root; otherwise name what is missing
 #                                                 and go on (the tests needing it say so)
 set -euo pipefail
 
@@ -33,7 +33,7 @@ for entry in "${wanted[@]}"; do
 done
 if [[ ${#missing[@]} -eq 0 ]]; then exit 0; fi
 if [[ "${1:-}" == "--check" ]]; then
-  echo "missing Debian packages for the real node: ${missing[*]} (run test/tools/node/install-packages.sh as root)" >&2
+  echo "missing Debian packages for the real node: ${missing[*]} (run hack/tools/node/install-packages.sh as root)" >&2
   exit 1
 fi
 if [[ $(id -u) -ne 0 ]]; then

@@ -13,9 +13,9 @@ export interface Binaries {
   etcd: string;
   kwok: string;
   helm: string;
-  /** What kstatus (Helm 4's --wait, Flux) computes for objects: test/tools/kstatus. */
+  /** What kstatus (Helm 4's --wait, Flux) computes for objects: hack/tools/kstatus. */
   kstatus: string;
-  /** Runs an Argo CD Lua health check as Argo CD does: test/tools/argocd-lua. */
+  /** Runs an Argo CD Lua health check as Argo CD does: hack/tools/argocd-lua. */
   argocdLua: string;
 }
 
