@@ -99,17 +99,26 @@ function mapProps(props: Schema): Schema {
   return Object.fromEntries(Object.entries(props).map(([k, v]) => [k, toStructural(v as Schema)]));
 }
 
+const column = (name: string, jsonPath: string, description: string, type = 'string', priority?: number) => ({
+  name,
+  type,
+  jsonPath,
+  description,
+  ...(priority ? { priority } : {}),
+});
+
+/** What `kubectl get appwithhelpers` prints: the first six always, Phase with -o wide. */
+const printerColumns = () => [
+  column('Status', '.status.podStatus', 'What `kubectl get pod` prints as STATUS for the least advanced Pod'),
+  column('Ready', '.status.ready', 'Ready Pods / wanted Pods'),
+  column('Init', '.status.initProgress', 'Init steps finished / init steps'),
+  column('Sidecars', '.status.sidecarsReady', 'Ready sidecars / sidecars'),
+  column('Restarts', '.status.restarts', 'Container restarts', 'integer'),
+  column('Age', '.metadata.creationTimestamp', 'Time since creation', 'date'),
+  column('Phase', '.status.phase', 'Pending, Initializing, Running, Degraded or Failed', 'string', 1),
+];
+
 export function buildCrd(): Schema {
-  const spec = toStructural(z.toJSONSchema(specSchema, { io: 'input', unrepresentable: 'any' }) as Schema);
-  const status = toStructural(z.toJSONSchema(statusSchema, { io: 'output', unrepresentable: 'any' }) as Schema);
-  delete status.required;
-  const column = (name: string, jsonPath: string, description: string, type = 'string', priority?: number) => ({
-    name,
-    type,
-    jsonPath,
-    description,
-    ...(priority ? { priority } : {}),
-  });
   return {
     apiVersion: 'apiextensions.k8s.io/v1',
     kind: 'CustomResourceDefinition',
@@ -131,47 +140,45 @@ export function buildCrd(): Schema {
           served: true,
           storage: true,
           subresources: { status: {} },
-          additionalPrinterColumns: [
-            column('Status', '.status.podStatus', 'What `kubectl get pod` prints as STATUS for the least advanced Pod'),
-            column('Ready', '.status.ready', 'Ready Pods / wanted Pods'),
-            column('Init', '.status.initProgress', 'Init steps finished / init steps'),
-            column('Sidecars', '.status.sidecarsReady', 'Ready sidecars / sidecars'),
-            column('Restarts', '.status.restarts', 'Container restarts', 'integer'),
-            column('Age', '.metadata.creationTimestamp', 'Time since creation', 'date'),
-            column('Phase', '.status.phase', 'Pending, Initializing, Running, Degraded or Failed', 'string', 1),
-          ],
-          schema: {
-            openAPIV3Schema: {
-              description:
-                "AppWithHelpers runs an app with ordered init steps and sidecars, and reports every helper's phase in its status.",
-              type: 'object',
-              required: ['spec'],
-              ...celValidations(CEL.object),
-              properties: {
-                apiVersion: {
-                  type: 'string',
-                  description: 'APIVersion defines the versioned schema of this representation of an object.',
-                },
-                kind: {
-                  type: 'string',
-                  description: 'Kind is a string value representing the REST resource this object represents.',
-                },
-                metadata: { type: 'object' },
-                spec,
-                status: {
-                  ...status,
-                  // Read before the operator's first pass, an object without status is Current to kstatus
-                  // (Helm 4 --wait, Flux), which would end their wait at once. Served with observedGeneration
-                  // 0 instead, it is InProgress ("generation 1, observed 0") until the operator writes.
-                  default: { observedGeneration: 0 },
-                  description:
-                    "What the operator observed: every init step's and sidecar's phase, conditions and display strings.",
-                },
-              },
-            },
-          },
+          additionalPrinterColumns: printerColumns(),
+          schema: { openAPIV3Schema: openApiSchema() },
         },
       ],
+    },
+  };
+}
+
+/** The AppWithHelpers object's schema: spec and status made from the zod schemas, under the object's CEL rules. */
+function openApiSchema(): Schema {
+  const spec = toStructural(z.toJSONSchema(specSchema, { io: 'input', unrepresentable: 'any' }) as Schema);
+  const status = toStructural(z.toJSONSchema(statusSchema, { io: 'output', unrepresentable: 'any' }) as Schema);
+  delete status.required;
+  return {
+    description:
+      "AppWithHelpers runs an app with ordered init steps and sidecars, and reports every helper's phase in its status.",
+    type: 'object',
+    required: ['spec'],
+    ...celValidations(CEL.object),
+    properties: {
+      apiVersion: {
+        type: 'string',
+        description: 'APIVersion defines the versioned schema of this representation of an object.',
+      },
+      kind: {
+        type: 'string',
+        description: 'Kind is a string value representing the REST resource this object represents.',
+      },
+      metadata: { type: 'object' },
+      spec,
+      status: {
+        ...status,
+        // Read before the operator's first pass, an object without status is Current to kstatus
+        // (Helm 4 --wait, Flux), which would end their wait at once. Served with observedGeneration
+        // 0 instead, it is InProgress ("generation 1, observed 0") until the operator writes.
+        default: { observedGeneration: 0 },
+        description:
+          "What the operator observed: every init step's and sidecar's phase, conditions and display strings.",
+      },
     },
   };
 }

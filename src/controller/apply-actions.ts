@@ -36,7 +36,7 @@ export async function applyActions(
   events: EventTuple[],
 ): Promise<ApplyFailure | undefined> {
   const deletes = actions.filter((a): a is Extract<Action, { kind: 'delete' }> => a.kind === 'delete');
-  const creates = actions.filter((a): a is Extract<Action, { kind: 'create' }> => a.kind === 'create');
+  const creates = actions.filter((a): a is CreateAction => a.kind === 'create');
   expectations.expect(
     key,
     creates.map((c) => c.pod.metadata!.name!),
@@ -66,26 +66,10 @@ export async function applyActions(
     const results = await Promise.allSettled(chunk.map((c) => writer.createPod(c.pod)));
     let failed: unknown;
     results.forEach((r, j) => {
-      const { pod, reason } = chunk[j];
-      const name = pod.metadata!.name!;
-      if (r.status === 'rejected') {
-        expectations.observeAdd(key, name);
-        failed ??= r.reason;
-      } else if (r.value === 'taken') {
-        expectations.observeAdd(key, name);
-        failed ??= new ApiError(
-          409,
-          'AlreadyExists',
-          `a Pod named ${name} already exists and is not controlled by this AppWithHelpers; delete it or rename the AppWithHelpers`,
-        );
-      } else if (r.value === 'created') {
-        events.push([
-          'Normal',
-          reason === 'Missing' ? Reason.PodCreated : Reason.PodReplaced,
-          `created Pod ${name}${reason === 'Missing' ? '' : ` (${createWhy[reason]})`}`,
-        ]);
-      }
-      // 'exists': ours already (an earlier create that timed out but succeeded); its event is on its way.
+      const name = chunk[j].pod.metadata!.name!;
+      // Every result is settled, also after the first failure: each one's release or event is due.
+      const err = settleCreate(r, chunk[j], () => expectations.observeAdd(key, name), events);
+      failed ??= err;
     });
     if (failed) {
       release({ deletes: deletes.length, creates: i + batch });
@@ -95,6 +79,40 @@ export async function applyActions(
         permanent: !retryable(failed),
       };
     }
+  }
+  return undefined;
+}
+
+type CreateAction = Extract<Action, { kind: 'create' }>;
+
+/**
+ * settleCreate reads one create's result: a created Pod gets its event; a failed or taken one is
+ * released (it will not appear) and its error returned; 'exists' is ours already (an earlier
+ * create that timed out but succeeded), and its event is on its way.
+ */
+function settleCreate(
+  result: PromiseSettledResult<'created' | 'exists' | 'taken'>,
+  { pod, reason }: CreateAction,
+  release: () => void,
+  events: EventTuple[],
+): unknown {
+  const name = pod.metadata!.name!;
+  if (result.status === 'rejected') {
+    release();
+    return result.reason;
+  } else if (result.value === 'taken') {
+    release();
+    return new ApiError(
+      409,
+      'AlreadyExists',
+      `a Pod named ${name} already exists and is not controlled by this AppWithHelpers; delete it or rename the AppWithHelpers`,
+    );
+  } else if (result.value === 'created') {
+    events.push([
+      'Normal',
+      reason === 'Missing' ? Reason.PodCreated : Reason.PodReplaced,
+      `created Pod ${name}${reason === 'Missing' ? '' : ` (${createWhy[reason]})`}`,
+    ]);
   }
   return undefined;
 }

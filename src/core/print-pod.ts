@@ -1,4 +1,11 @@
-import type { V1ContainerStatus, V1Pod, V1PodCondition } from '@kubernetes/client-node';
+import type {
+  V1Container,
+  V1ContainerStatus,
+  V1Pod,
+  V1PodCondition,
+  V1PodSpec,
+  V1PodStatus,
+} from '@kubernetes/client-node';
 
 /** What `kubectl get pod` prints in its READY, STATUS and RESTARTS columns. */
 export interface PrintedPod {
@@ -12,122 +19,183 @@ export interface PrintedPod {
  * (pkg/printers/internalversion/printers.go), so the STATUS a user reads on an AppWithHelpers is
  * exactly the one `kubectl get pod` prints for the same Pod. Keep the structure of the original:
  * diffing the two by eye is how this stays correct across Kubernetes versions.
+ *
+ * The Go function is one long body; here each of its passes is a helper, called in the same order,
+ * over a PodPrint that holds the Go function's local variables under their Go names:
+ * - podReason: `reason` from the phase, status.reason and the SchedulingGated condition;
+ * - initContainersByName: the `initContainers` map, and restartable ones added to totalContainers;
+ * - printInitContainers: the loop over InitContainerStatuses, which sets `initializing`;
+ * - printContainers: the `if !initializing || isPodInitializedConditionTrue(...)` block, its
+ *   reverse loop over ContainerStatuses and the "Completed" fix-up after that loop;
+ * - deletionReason: Unknown or Terminating for a Pod with a deletionTimestamp;
+ * - restartsColumn: `restartsStr`, with "(… ago)" after the last restart.
  */
 export function printPod(pod: V1Pod, now: Date = new Date()): PrintedPod {
-  const spec = pod.spec;
   const status = pod.status ?? {};
-  let restarts = 0;
-  let restartableInitContainerRestarts = 0;
-  let totalContainers = spec?.containers?.length ?? 0;
-  let readyContainers = 0;
-  let lastRestartDate: Date | undefined;
-  let lastRestartableInitContainerRestartDate: Date | undefined;
+  const print: PodPrint = {
+    restarts: 0,
+    restartableInitContainerRestarts: 0,
+    totalContainers: pod.spec?.containers?.length ?? 0,
+    readyContainers: 0,
+    reason: podReason(status),
+  };
+  const initContainers = initContainersByName(print, pod.spec);
+  const initializing = printInitContainers(print, pod, initContainers);
+  if (!initializing || isPodInitializedConditionTrue(status.conditions)) printContainers(print, status);
+  print.reason = deletionReason(pod, print.reason);
+  return {
+    ready: `${print.readyContainers}/${print.totalContainers}`,
+    status: print.reason,
+    restarts: restartsColumn(print, now),
+  };
+}
 
-  const podPhase = status.phase ?? '';
-  let reason = podPhase;
+/** The local variables of kubectl's printPod that more than one of its passes reads or updates. */
+interface PodPrint {
+  restarts: number;
+  restartableInitContainerRestarts: number;
+  totalContainers: number;
+  readyContainers: number;
+  lastRestartDate?: Date;
+  lastRestartableInitContainerRestartDate?: Date;
+  reason: string;
+}
+
+/** The reason before any container is looked at: the phase, status.reason, or SchedulingGated. */
+function podReason(status: V1PodStatus): string {
+  let reason = status.phase ?? '';
   if (status.reason) reason = status.reason;
 
   // If the Pod carries {type:PodScheduled, reason:SchedulingGated}, set reason to 'SchedulingGated'.
   for (const condition of status.conditions ?? []) {
     if (condition.type === 'PodScheduled' && condition.reason === 'SchedulingGated') reason = 'SchedulingGated';
   }
+  return reason;
+}
 
-  const initContainers = new Map<string, { restartPolicy?: string }>();
+/** The init containers by name; each restartable one (a native sidecar) counts in READY's total. */
+function initContainersByName(print: PodPrint, spec: V1PodSpec | undefined): Map<string, V1Container> {
+  const initContainers = new Map<string, V1Container>();
   for (const c of spec?.initContainers ?? []) {
-    initContainers.set(c.name, c as { restartPolicy?: string });
-    if (isRestartableInitContainer(c as { restartPolicy?: string })) totalContainers++;
+    initContainers.set(c.name, c);
+    if (isRestartableInitContainer(c)) print.totalContainers++;
   }
+  return initContainers;
+}
 
+/**
+ * The init containers' statuses in order, up to the first one not done: it sets the reason
+ * (Init:…). Returns `initializing`: whether one such init container was found.
+ */
+function printInitContainers(print: PodPrint, pod: V1Pod, initContainers: Map<string, V1Container>): boolean {
   let initializing = false;
-  const initStatuses = status.initContainerStatuses ?? [];
+  const initStatuses = pod.status?.initContainerStatuses ?? [];
   for (let i = 0; i < initStatuses.length; i++) {
     const container = initStatuses[i];
-    restarts += container.restartCount ?? 0;
+    print.restarts += container.restartCount ?? 0;
     const lastTerminated = terminatedAt(container);
-    if (lastTerminated && (!lastRestartDate || lastRestartDate < lastTerminated)) lastRestartDate = lastTerminated;
+    print.lastRestartDate = later(print.lastRestartDate, lastTerminated);
     const restartable = isRestartableInitContainer(initContainers.get(container.name));
     if (restartable) {
-      restartableInitContainerRestarts += container.restartCount ?? 0;
-      if (
-        lastTerminated &&
-        (!lastRestartableInitContainerRestartDate || lastRestartableInitContainerRestartDate < lastTerminated)
-      ) {
-        lastRestartableInitContainerRestartDate = lastTerminated;
-      }
+      print.restartableInitContainerRestarts += container.restartCount ?? 0;
+      print.lastRestartableInitContainerRestartDate = later(
+        print.lastRestartableInitContainerRestartDate,
+        lastTerminated,
+      );
     }
     const terminated = container.state?.terminated;
     const waiting = container.state?.waiting;
     if (terminated && (terminated.exitCode ?? 0) === 0) {
       continue;
     } else if (restartable && container.started === true) {
-      if (container.ready) readyContainers++;
+      if (container.ready) print.readyContainers++;
       continue;
     } else if (terminated) {
       // initialization is failed
       if (!terminated.reason) {
-        reason = terminated.signal ? `Init:Signal:${terminated.signal}` : `Init:ExitCode:${terminated.exitCode ?? 0}`;
+        print.reason = terminated.signal
+          ? `Init:Signal:${terminated.signal}`
+          : `Init:ExitCode:${terminated.exitCode ?? 0}`;
       } else {
-        reason = `Init:${terminated.reason}`;
+        print.reason = `Init:${terminated.reason}`;
       }
       initializing = true;
     } else if (waiting && waiting.reason && waiting.reason !== 'PodInitializing') {
-      reason = `Init:${waiting.reason}`;
+      print.reason = `Init:${waiting.reason}`;
       initializing = true;
     } else {
-      reason = `Init:${i}/${spec?.initContainers?.length ?? 0}`;
+      print.reason = `Init:${i}/${pod.spec?.initContainers?.length ?? 0}`;
       initializing = true;
     }
     break;
   }
+  return initializing;
+}
 
-  if (!initializing || isPodInitializedConditionTrue(status.conditions)) {
-    restarts = restartableInitContainerRestarts;
-    lastRestartDate = lastRestartableInitContainerRestartDate;
-    let hasRunning = false;
-    let errorReason = '';
-    const statuses = status.containerStatuses ?? [];
-    for (let i = statuses.length - 1; i >= 0; i--) {
-      const container = statuses[i];
-      restarts += container.restartCount ?? 0;
-      const lastTerminated = terminatedAt(container);
-      if (lastTerminated && (!lastRestartDate || lastRestartDate < lastTerminated)) lastRestartDate = lastTerminated;
-      const waiting = container.state?.waiting;
-      const terminated = container.state?.terminated;
-      if (waiting && waiting.reason) {
-        reason = waiting.reason;
-      } else if (terminated) {
-        if (terminated.reason) reason = terminated.reason;
-        else if (terminated.signal) reason = `Signal:${terminated.signal}`;
-        else reason = `ExitCode:${terminated.exitCode ?? 0}`;
-        if ((terminated.exitCode ?? 0) !== 0) errorReason = reason;
-      } else if (container.ready && container.state?.running) {
-        hasRunning = true;
-        readyContainers++;
-      }
-    }
-
-    // change pod status back to "Running" if there is at least one container still reporting as "Running" status
-    if (reason === 'Completed') {
-      if (hasRunning && hasPodReadyCondition(status.conditions)) reason = 'Running';
-      else if (errorReason !== '') reason = errorReason;
-      else if (hasRunning) reason = 'NotReady';
+/**
+ * Once no init container holds the Pod back: RESTARTS starts over from the restartable init
+ * containers' restarts, and the containers, walked last to first so the first one's reason wins,
+ * add theirs, set the reason and count READY.
+ */
+function printContainers(print: PodPrint, status: V1PodStatus): void {
+  print.restarts = print.restartableInitContainerRestarts;
+  print.lastRestartDate = print.lastRestartableInitContainerRestartDate;
+  let hasRunning = false;
+  let errorReason = '';
+  const statuses = status.containerStatuses ?? [];
+  for (let i = statuses.length - 1; i >= 0; i--) {
+    const container = statuses[i];
+    print.restarts += container.restartCount ?? 0;
+    print.lastRestartDate = later(print.lastRestartDate, terminatedAt(container));
+    const waiting = container.state?.waiting;
+    const terminated = container.state?.terminated;
+    if (waiting && waiting.reason) {
+      print.reason = waiting.reason;
+    } else if (terminated) {
+      if (terminated.reason) print.reason = terminated.reason;
+      else if (terminated.signal) print.reason = `Signal:${terminated.signal}`;
+      else print.reason = `ExitCode:${terminated.exitCode ?? 0}`;
+      if ((terminated.exitCode ?? 0) !== 0) errorReason = print.reason;
+    } else if (container.ready && container.state?.running) {
+      hasRunning = true;
+      print.readyContainers++;
     }
   }
 
-  if (pod.metadata?.deletionTimestamp && status.reason === 'NodeLost') {
-    reason = 'Unknown';
+  // change pod status back to "Running" if there is at least one container still reporting as "Running" status
+  if (print.reason === 'Completed') {
+    if (hasRunning && hasPodReadyCondition(status.conditions)) print.reason = 'Running';
+    else if (errorReason !== '') print.reason = errorReason;
+    else if (hasRunning) print.reason = 'NotReady';
+  }
+}
+
+/** A Pod being deleted reads Unknown on a lost node, else Terminating until its phase is terminal. */
+function deletionReason(pod: V1Pod, reason: string): string {
+  const podPhase = pod.status?.phase ?? '';
+  if (pod.metadata?.deletionTimestamp && pod.status?.reason === 'NodeLost') {
+    return 'Unknown';
   } else if (pod.metadata?.deletionTimestamp && podPhase !== 'Succeeded' && podPhase !== 'Failed') {
-    reason = 'Terminating';
+    return 'Terminating';
   }
+  return reason;
+}
 
+/** The RESTARTS column: the count, and how long ago the last restart was when there is one. */
+function restartsColumn({ restarts, lastRestartDate }: PodPrint, now: Date): string {
   let restartsStr = String(restarts);
   if (restarts !== 0 && lastRestartDate) {
     restartsStr = `${restarts} (${humanDuration(now.getTime() - lastRestartDate.getTime())} ago)`;
   }
-  return { ready: `${readyContainers}/${totalContainers}`, status: reason, restarts: restartsStr };
+  return restartsStr;
 }
 
-function isRestartableInitContainer(c: { restartPolicy?: string } | undefined): boolean {
+/** Go's `if lastRestartDate.Before(&terminatedDate) { lastRestartDate = terminatedDate }`; undefined is Go's zero time. */
+function later(date: Date | undefined, terminated: Date | undefined): Date | undefined {
+  return terminated && (!date || date < terminated) ? terminated : date;
+}
+
+function isRestartableInitContainer(c: V1Container | undefined): boolean {
   return c?.restartPolicy === 'Always';
 }
 

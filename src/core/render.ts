@@ -50,40 +50,16 @@ export function renderPodTemplate(
   options: RenderOptions,
   written: unknown = spec,
 ): { pod: V1Pod; hash: string } {
-  const mode = resolveSidecarMode(spec, options);
-  const shared = spec.sharedVolumes ?? [];
-  const withShared = (c: Obj): Obj => {
-    const mounts = (c.volumeMounts as Array<{ name: string }> | undefined) ?? [];
-    const missing = shared
-      .filter((v) => !mounts.some((m) => m.name === v.name))
-      .map((v) => ({ name: v.name, mountPath: v.mountPath }));
-    return missing.length ? { ...c, volumeMounts: [...mounts, ...missing] } : c;
-  };
-  const withDefaults = (c: Obj): Obj => ({
-    ...c,
-    ...(spec.helperDefaults?.resources && !c.resources ? { resources: spec.helperDefaults.resources } : {}),
-    ...(spec.helperDefaults?.securityContext && !c.securityContext
-      ? { securityContext: spec.helperDefaults.securityContext }
-      : {}),
-  });
+  const podSpec = renderPodSpec(spec, options);
+  const hash = specTemplateHash(written);
+  const pod = { apiVersion: 'v1', kind: 'Pod', metadata: renderMetadata(owner, spec, hash), spec: podSpec };
+  return { pod: pod as unknown as V1Pod, hash };
+}
 
-  // optional is refused on a step (only false gets here) and is no Container field.
-  const steps = (spec.initSteps ?? []).map(({ optional: _, ...s }) => withShared(withDefaults(renderStep(s, options))));
-  const sidecars = (spec.sidecars ?? []).map((s) => ({
-    first: !!s.startBeforeInitSteps,
-    container: withShared(withDefaults(renderSidecar(s, mode))),
-  }));
-  const app = withShared(withLogsOnError({ ...spec.app }));
-  const initContainers =
-    mode === 'Native'
-      ? [
-          ...sidecars.filter((s) => s.first).map((s) => s.container),
-          ...steps,
-          ...sidecars.filter((s) => !s.first).map((s) => s.container),
-        ]
-      : steps;
-  const containers = mode === 'Native' ? [app] : [app, ...sidecars.map((s) => s.container)];
-  const volumes = [...(spec.volumes ?? []), ...shared.map((v) => ({ name: v.name, emptyDir: {} }))];
+/** The PodSpec: podTemplate.spec with the operator's containers and volumes. */
+function renderPodSpec(spec: AppSpec, options: RenderOptions): Obj {
+  const { initContainers, containers } = renderContainers(spec, options);
+  const volumes = [...(spec.volumes ?? []), ...(spec.sharedVolumes ?? []).map((v) => ({ name: v.name, emptyDir: {} }))];
 
   // The containers and volumes are ours alone: a podTemplate.spec that names them is ignored, as the CRD prunes them.
   const {
@@ -93,12 +69,66 @@ export function renderPodTemplate(
     volumes: _v,
     ...templateSpec
   } = (spec.podTemplate?.spec ?? {}) as Obj;
-  const podSpec: Obj = {
+  return {
     ...templateSpec,
     ...(initContainers.length ? { initContainers } : {}),
     containers,
     ...(volumes.length ? { volumes } : {}),
   };
+}
+
+/**
+ * The app, the init steps and the sidecars as containers. Native sidecars are init containers
+ * around the steps (startBeforeInitSteps ones first); Classic ones run beside the app.
+ */
+function renderContainers(spec: AppSpec, options: RenderOptions): { initContainers: Obj[]; containers: Obj[] } {
+  const mode = resolveSidecarMode(spec, options);
+  const shared = spec.sharedVolumes ?? [];
+  // helperDefaults are for the steps and sidecars only; every container mounts the shared volumes.
+  const helper = (c: Obj): Obj => withSharedVolumes(withHelperDefaults(c, spec.helperDefaults), shared);
+
+  // optional is refused on a step (only false gets here) and is no Container field.
+  const steps = (spec.initSteps ?? []).map(({ optional: _, ...s }) => helper(renderStep(s, options)));
+  const sidecars = (spec.sidecars ?? []).map((s) => ({
+    first: !!s.startBeforeInitSteps,
+    container: helper(renderSidecar(s, mode)),
+  }));
+  const app = withSharedVolumes(withLogsOnError({ ...spec.app }), shared);
+  const initContainers =
+    mode === 'Native'
+      ? [
+          ...sidecars.filter((s) => s.first).map((s) => s.container),
+          ...steps,
+          ...sidecars.filter((s) => !s.first).map((s) => s.container),
+        ]
+      : steps;
+  const containers = mode === 'Native' ? [app] : [app, ...sidecars.map((s) => s.container)];
+  return { initContainers, containers };
+}
+
+/** withSharedVolumes mounts every shared volume a container does not mount itself. */
+function withSharedVolumes(c: Obj, shared: NonNullable<AppSpec['sharedVolumes']>): Obj {
+  const mounts = (c.volumeMounts as Array<{ name: string }> | undefined) ?? [];
+  const missing = shared
+    .filter((v) => !mounts.some((m) => m.name === v.name))
+    .map((v) => ({ name: v.name, mountPath: v.mountPath }));
+  return missing.length ? { ...c, volumeMounts: [...mounts, ...missing] } : c;
+}
+
+/** withHelperDefaults gives a step or sidecar the helperDefaults it does not set itself. */
+function withHelperDefaults(c: Obj, defaults: AppSpec['helperDefaults']): Obj {
+  return {
+    ...c,
+    ...(defaults?.resources && !c.resources ? { resources: defaults.resources } : {}),
+    ...(defaults?.securityContext && !c.securityContext ? { securityContext: defaults.securityContext } : {}),
+  };
+}
+
+/**
+ * The Pod's metadata: podTemplate's labels and annotations under the operator's own (the app, the
+ * template hash, which containers are sidecars), owned by the AppWithHelpers.
+ */
+function renderMetadata(owner: Owner, spec: AppSpec, hash: string): Obj {
   const labels = {
     ...(spec.podTemplate?.metadata?.labels ?? {}),
     [LABEL_MANAGED_BY]: MANAGER,
@@ -111,28 +141,21 @@ export function renderPodTemplate(
     ...(sidecarNames.length ? { [ANNOTATION_SIDECARS]: sidecarNames.join(',') } : {}),
     ...(optionalNames.length ? { [ANNOTATION_OPTIONAL_SIDECARS]: optionalNames.join(',') } : {}),
   };
-  const hash = specTemplateHash(written);
-  const pod = {
-    apiVersion: 'v1',
-    kind: 'Pod',
-    metadata: {
-      namespace: owner.namespace,
-      labels: { ...labels, [LABEL_TEMPLATE_HASH]: hash },
-      ...(Object.keys(annotations).length ? { annotations } : {}),
-      ownerReferences: [
-        {
-          apiVersion: API_VERSION,
-          kind: KIND,
-          name: owner.name,
-          uid: owner.uid,
-          controller: true,
-          blockOwnerDeletion: true,
-        },
-      ],
-    },
-    spec: podSpec,
+  return {
+    namespace: owner.namespace,
+    labels: { ...labels, [LABEL_TEMPLATE_HASH]: hash },
+    ...(Object.keys(annotations).length ? { annotations } : {}),
+    ownerReferences: [
+      {
+        apiVersion: API_VERSION,
+        kind: KIND,
+        name: owner.name,
+        uid: owner.uid,
+        controller: true,
+        blockOwnerDeletion: true,
+      },
+    ],
   };
-  return { pod: pod as unknown as V1Pod, hash };
 }
 
 /**

@@ -1,7 +1,7 @@
 import { API_VERSION, KIND, MANAGER } from '../api/constants';
 import type { AppWithHelpers } from '../api/status';
 import { ApiError } from './api-error';
-import { EventCorrelator } from './event-correlator';
+import { EventCorrelator, type EventDecision } from './event-correlator';
 import type { KubeHttp } from './http';
 
 export interface EventRecorderOptions {
@@ -62,52 +62,66 @@ export class EventRecorder {
     );
     if (decision.action === 'skip') return;
     const time = now.toISOString();
-    if (decision.action === 'patch') {
-      try {
-        await this.http.request(
-          'PATCH',
-          `/api/v1/namespaces/${namespace}/events/${decision.name}`,
-          { count: decision.count, lastTimestamp: time, message: decision.message },
-          'application/merge-patch+json',
-          'low',
-        );
-        this.correlator.observe(decision.key, decision);
-        return;
-      } catch (err) {
-        // Gone (Events expire after an hour): the repeat starts a new one.
-        if (!(err instanceof ApiError && err.status === 404)) throw err;
-        this.correlator.forget(decision.key);
-      }
-    }
+    if (decision.action === 'patch' && (await this.patchRepeat(namespace, decision, time))) return;
     const eventName = `${name}.${now.getTime().toString(16)}${Math.random().toString(16).slice(2, 6)}`;
     await this.http.request(
       'POST',
       `/api/v1/namespaces/${namespace}/events`,
-      {
-        apiVersion: 'v1',
-        kind: 'Event',
-        metadata: { name: eventName, namespace },
-        involvedObject: {
-          apiVersion: API_VERSION,
-          kind: KIND,
-          name,
-          namespace,
-          uid,
-          resourceVersion: app.metadata.resourceVersion,
-        },
-        reason,
-        message: decision.message,
-        type,
-        count: 1,
-        firstTimestamp: time,
-        lastTimestamp: time,
-        source: { component: MANAGER },
-        reportingComponent: MANAGER,
-        reportingInstance: MANAGER,
-      },
+      newEvent(app, eventName, type, reason, decision.message, time),
       'application/json',
       'low',
     );
     this.correlator.observe(decision.key, { name: eventName, count: 1, firstTimestamp: time });
   }
+
+  /** patchRepeat counts a repeat on the Event made before; false when that Event is gone. */
+  private async patchRepeat(
+    namespace: string,
+    decision: Extract<EventDecision, { action: 'patch' }>,
+    time: string,
+  ): Promise<boolean> {
+    try {
+      await this.http.request(
+        'PATCH',
+        `/api/v1/namespaces/${namespace}/events/${decision.name}`,
+        { count: decision.count, lastTimestamp: time, message: decision.message },
+        'application/merge-patch+json',
+        'low',
+      );
+      this.correlator.observe(decision.key, decision);
+      return true;
+    } catch (err) {
+      // Gone (Events expire after an hour): the repeat starts a new one.
+      if (!(err instanceof ApiError && err.status === 404)) throw err;
+      this.correlator.forget(decision.key);
+      return false;
+    }
+  }
+}
+
+/** A new core/v1 Event about the AppWithHelpers, with the fields client-go's recorder sets. */
+function newEvent(
+  app: AppWithHelpers,
+  eventName: string,
+  type: 'Normal' | 'Warning',
+  reason: string,
+  message: string,
+  time: string,
+): Record<string, unknown> {
+  const { name, namespace, uid, resourceVersion } = app.metadata;
+  return {
+    apiVersion: 'v1',
+    kind: 'Event',
+    metadata: { name: eventName, namespace },
+    involvedObject: { apiVersion: API_VERSION, kind: KIND, name, namespace, uid, resourceVersion },
+    reason,
+    message,
+    type,
+    count: 1,
+    firstTimestamp: time,
+    lastTimestamp: time,
+    source: { component: MANAGER },
+    reportingComponent: MANAGER,
+    reportingInstance: MANAGER,
+  };
 }
