@@ -68,7 +68,8 @@ describe('failures on a real node', () => {
         },
       }),
     );
-    const refused = /\[emerg\].*unknown directive "Hello"/;
+    // nginx names the file it refuses (Debian's 1.22: "unexpected end of file, expecting ;").
+    const refused = /\[emerg\].*\/etc\/nginx\/conf\.d\/app\.conf/;
     try {
       await eventually(
         "Degraded AppCrashLooping with nginx's own line",
@@ -78,11 +79,13 @@ describe('failures on a real node', () => {
         },
         120_000,
       );
-      const { app } = await statusOf('guide-combined');
+      const { app, conditions } = await statusOf('guide-combined');
+      const degraded = conditions?.find((c) => c.type === 'Degraded');
+      console.log(`      Degraded ${degraded?.reason}: ${degraded?.message}`);
       assert.match(app?.lastFailure?.message ?? '', refused, JSON.stringify(app));
       assert.equal(app?.lastFailure?.exitCode, 1, JSON.stringify(app));
       const described = await cluster.kubectl(['describe', 'awh', '-n', ns, 'guide-combined']);
-      assert.match(described, /Last Failure:[\s\S]*unknown directive "Hello"/);
+      assert.match(described, /Last Failure:[\s\S]*\[emerg\].*app\.conf/);
     } finally {
       await cluster.kubectl(['delete', 'awh', '-n', ns, 'guide-combined', '--wait=false']);
     }
