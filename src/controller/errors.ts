@@ -30,6 +30,19 @@ export class TransientError extends ReconcileError {
   }
 }
 
+/**
+ * The status write failed: the deadlines the pass found still bring the key back, or a step's
+ * timeout first seen in this pass would wait for the error backoff (up to 5 minutes).
+ */
+export class StatusWriteError extends ReconcileError {
+  constructor(
+    readonly failure: unknown,
+    requeueAfterMs?: number,
+  ) {
+    super(failure instanceof Error ? failure.message : String(failure), requeueAfterMs);
+  }
+}
+
 /** The kinds of failed reconciles the metrics tell apart. */
 export type ErrorKind = 'permanent' | 'transient' | 'unreachable' | 'api' | 'other';
 
@@ -38,6 +51,7 @@ export type ErrorKind = 'permanent' | 'transient' | 'unreachable' | 'api' | 'oth
  * (transient), the status write without an answer (unreachable) or refused (api), or a bug (other).
  */
 export function errorKind(err: unknown): ErrorKind {
+  if (err instanceof StatusWriteError) return errorKind(err.failure);
   if (err instanceof PermanentError) return 'permanent';
   if (err instanceof TransientError) return 'transient';
   if (err instanceof ApiError) return err.status === 0 ? 'unreachable' : 'api';

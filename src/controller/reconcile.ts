@@ -10,7 +10,7 @@ import { msUntilStepTimeout } from '../core/step-attempts';
 import { ApiError } from '../k8s/api-error';
 import type { Logger } from '../obs/logger';
 import { applyActions, type ApplyFailure, type EventTuple, type PodWriter } from './apply-actions';
-import { PermanentError, TransientError } from './errors';
+import { PermanentError, StatusWriteError, TransientError } from './errors';
 import type { Expectations } from './expectations';
 import type { LastWritten } from './last-written';
 import { renderSpec, type RenderedSpec, type SpecMemo } from './spec-memo';
@@ -75,7 +75,9 @@ export async function reconcile(key: string, d: ReconcileDeps): Promise<Reconcil
   const status = derive(pass, applied.failure);
   sendEvents(pass, status);
   const deadline = nextDeadline(pass, status);
-  const write = await writeStatus(pass, status, applied);
+  const write = await writeStatus(pass, status, applied).catch((err: unknown) => {
+    throw new StatusWriteError(err, deadline);
+  });
   if (write === 'deleted') return { outcome: 'deleted' };
   const requeueAfterMs = earliest(deadline, write.kind === 'hold' ? write.ms : undefined);
   const { failure } = applied;

@@ -1,5 +1,11 @@
 import { strict as assert } from 'node:assert';
-import { errorKind, PermanentError, TransientError, type ErrorKind } from '../../../src/controller/errors';
+import {
+  errorKind,
+  PermanentError,
+  StatusWriteError,
+  TransientError,
+  type ErrorKind,
+} from '../../../src/controller/errors';
 import { ApiError } from '../../../src/k8s/api-error';
 import { Metrics } from '../../../src/obs/metrics';
 
@@ -11,8 +17,17 @@ describe('errorKind', () => {
       new TransientError('FailedCreate', 'etcdserver: request timed out'),
       'transient',
     ],
-    ['a status write without an answer', new ApiError(0, 'Unreachable', 'connect ECONNREFUSED'), 'unreachable'],
-    ['a status write refused', new ApiError(500, 'InternalError', 'etcdserver: request timed out'), 'api'],
+    [
+      'a status write without an answer',
+      new StatusWriteError(new ApiError(0, 'Unreachable', 'connect ECONNREFUSED'), 20_050),
+      'unreachable',
+    ],
+    [
+      'a status write refused',
+      new StatusWriteError(new ApiError(500, 'InternalError', 'etcdserver: request timed out')),
+      'api',
+    ],
+    ['an API error thrown elsewhere', new ApiError(0, 'Closed', 'the client is closing'), 'unreachable'],
     ['a bug', new TypeError("Cannot read properties of undefined (reading 'spec')"), 'other'],
   ];
   for (const [what, err, kind] of table)

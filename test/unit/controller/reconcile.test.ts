@@ -3,7 +3,7 @@ import type { V1Pod } from '@kubernetes/client-node';
 import type { AppStatus, AppWithHelpers } from '../../../src/api/status';
 import { Expectations } from '../../../src/controller/expectations';
 import { LastWritten } from '../../../src/controller/last-written';
-import { TransientError, type PermanentError } from '../../../src/controller/errors';
+import { StatusWriteError, TransientError, type PermanentError } from '../../../src/controller/errors';
 import { reconcile, type ReconcileDeps, type Writer } from '../../../src/controller/reconcile';
 import { BUSY_STATUS_HOLD_MS, STATUS_HOLD_MS } from '../../../src/controller/status-write';
 import { ApiError } from '../../../src/k8s/api-error';
@@ -467,6 +467,14 @@ describe('reconcile', () => {
         pass.requeueAfterMs,
         20_050,
         'looked at again when the step times out, before the progress deadline',
+      );
+      // A failed status write keeps that look: the queue's error backoff could be minutes.
+      const failing = new RecordingWriter();
+      failing.failStatus = new ApiError(500, 'InternalError', 'etcdserver: request timed out');
+      failing.failStatusTimes = Infinity;
+      await assert.rejects(
+        reconcile('ns/shop', deps(slow.object(), [aPod(slow).stepRunningFor('migrate', 10).build()], failing)),
+        (err: unknown) => err instanceof StatusWriteError && err.requeueAfterMs === 20_050,
       );
       const w = new RecordingWriter();
       const pod = aPod(slow).stepRunningFor('migrate', 30).build();
