@@ -58,7 +58,12 @@ export function sidecarFailures(input: FailureInput): Map<string, LastFailure | 
       containerStatus(pod, sidecar.name, input.mode === 'Native') ??
       containerStatus(pod, sidecar.name, input.mode !== 'Native');
     const before = input.previous?.sidecars?.find((s) => s.name === sidecar.name)?.lastFailure;
-    out.set(sidecar.name, longRunningFailure(input, status, before));
+    // A sidecar runs until its Pod ends: terminated in a Pod that failed (a step out of attempts) or
+    // is being deleted (timed out, rolled), it was stopped with the Pod.
+    out.set(
+      sidecar.name,
+      longRunningFailure(input, status, before, (pod) => isFinished(pod) || isTerminating(pod)),
+    );
   }
   return out;
 }
@@ -66,7 +71,14 @@ export function sidecarFailures(input: FailureInput): Map<string, LastFailure | 
 /** appFailure gives the app container's last failure, as a sidecar's: being ready with the current template clears it. */
 export function appFailure(input: FailureInput): LastFailure | undefined {
   const name = input.spec.app.name;
-  return longRunningFailure(input, (pod) => containerStatus(pod, name, false), input.previous?.app?.lastFailure);
+  // Only a Pod being deleted stops the app: in a Pod that failed, it failed (a podTemplate with
+  // restartPolicy Never fails the Pod when the app exits non-zero).
+  return longRunningFailure(
+    input,
+    (pod) => containerStatus(pod, name, false),
+    input.previous?.app?.lastFailure,
+    isTerminating,
+  );
 }
 
 /** The last failure of a container that runs for its Pod's whole life (a sidecar, the app). */
@@ -74,16 +86,15 @@ function longRunningFailure(
   input: FailureInput,
   status: (pod: V1Pod) => V1ContainerStatus | undefined,
   before: LastFailure | undefined,
+  stoppedWithPod: (pod: V1Pod) => boolean,
 ): LastFailure | undefined {
   const seen = input.pods.flatMap((pod) => {
     const cs = status(pod);
     if (cs?.ready) return [];
-    // It runs until its Pod ends: terminated in a Pod that failed (a step out of attempts) or is
-    // being deleted (timed out, rolled), it was stopped with the Pod and did not fail. Its earlier
-    // crashes are in lastState.
-    const stoppedWithPod = isFinished(pod) || isTerminating(pod);
+    // Terminated in a Pod that stopped it, it did not fail; its earlier crashes are in lastState.
     const failed =
-      (stoppedWithPod ? undefined : failureOf(pod, cs?.state?.terminated)) ?? failureOf(pod, cs?.lastState?.terminated);
+      (stoppedWithPod(pod) ? undefined : failureOf(pod, cs?.state?.terminated)) ??
+      failureOf(pod, cs?.lastState?.terminated);
     return failed ? [{ failure: failed, hash: templateHashOf(pod) }] : [];
   });
   const done = input.pods.some((pod) => templateHashOf(pod) === input.hash && !!status(pod)?.ready);

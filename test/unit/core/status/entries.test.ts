@@ -16,6 +16,41 @@ describe('the step, sidecar and app entries, each with its last failure', () => 
     assert.equal(status(plain, [aPod(plain).ready().build()], { previous }).app!.lastFailure, undefined);
   });
 
+  it('derives the app lastFailure from its crashes: in lastState while it restarts, in a Pod its exit failed, not in one deleted', () => {
+    const crash = {
+      exitCode: 1,
+      reason: 'Error',
+      message: 'nginx: [emerg] unknown directive',
+      startedAt: NOW,
+      finishedAt: NOW,
+    };
+    const withApp = (p: ReturnType<typeof aPod>, app: object) => {
+      const pod = p.build();
+      pod.status!.containerStatuses = [{ ...pod.status!.containerStatuses![0], ready: false, ...app }];
+      return pod;
+    };
+    const looping = withApp(aPod(plain).ready(), {
+      restartCount: 2,
+      lastState: { terminated: crash },
+      state: { waiting: { reason: 'CrashLoopBackOff' } },
+    });
+    assert.deepEqual(status(plain, [looping]).app!.lastFailure, {
+      exitCode: 1,
+      reason: 'Error',
+      message: 'nginx: [emerg] unknown directive',
+      time: '2026-11-25T12:00:00Z',
+      pod: looping.metadata!.name,
+    });
+    // A podTemplate with restartPolicy Never: the app's exit fails the Pod, and that is its failure.
+    const ended = withApp(aPod(plain).ready().failed(), { restartCount: 0, state: { terminated: crash } });
+    assert.equal(status(plain, [ended]).app!.lastFailure?.exitCode, 1);
+    const deleted = withApp(aPod(plain).ready().terminating(), {
+      restartCount: 0,
+      state: { terminated: { ...crash, exitCode: 137 } },
+    });
+    assert.equal(status(plain, [deleted]).app!.lastFailure, undefined, 'stopped with its Pod: no failure');
+  });
+
   for (const [what, end] of [
     ['failed by a step out of attempts', (p: ReturnType<typeof aPod>) => p.stepFailed('migrate')],
     ['deleted (a timed-out step, a rollout)', (p: ReturnType<typeof aPod>) => p.initDone(1).terminating()],
