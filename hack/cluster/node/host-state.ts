@@ -32,8 +32,10 @@ export interface HostState {
   cgroups: string[];
   /** Those of `cgroups` that existed before the node started: kept, emptied. The others are removed. */
   cgroupsFound?: string[];
-  /** Folders that did not exist before (the kubelet's and containerd's fixed ones): removed with all below them. */
+  /** Folders that did not exist before (the kubelet's and containerd's fixed ones): removed when empty. */
   createdPaths: string[];
+  /** Those of `createdPaths` removed with everything below them (see ensurePath). */
+  wholePaths?: string[];
   /** What only this node puts in those fixed places (a trailing * matches a name prefix): removed. */
   ownedPaths: string[];
   processes: StartedProcess[];
@@ -116,15 +118,18 @@ export class HostChanges {
 
   /**
    * ensurePath makes a fixed path the node needs. Undo removes `owned` (what only this node puts
-   * there), and the folders it made here with everything below them: what the kubelet, libcni and
-   * containerd's shims leave there (host-local IPAM, cache files) came with the node. A folder
-   * that existed before stays, with what others keep in it.
+   * there), then the folders it made here if they are empty: a program that started meanwhile may
+   * use one (a host containerd's socket in /run/containerd). With `whole`, a folder it made goes
+   * with everything below it: for /var/lib/cni, where what runs during the node's life leaves
+   * files (buildah's networks when a test builds an image), and nothing lives for long.
+   * A folder that existed before stays, with what others keep in it.
    */
-  ensurePath(dir: string, owned: string[]): void {
+  ensurePath(dir: string, owned: string[], whole = false): void {
     let top: string | undefined;
     for (let p = dir; !existsSync(p); p = path.dirname(p)) top = p;
     this.update((s) => {
       if (top) s.createdPaths.push(top);
+      if (top && whole) s.wholePaths = [...(s.wholePaths ?? []), top];
       s.ownedPaths.push(...owned);
     });
     mkdirSync(dir, { recursive: true });
@@ -187,8 +192,11 @@ export class HostChanges {
         if (readSysctl(key) !== before) writeFileSync(`/proc/sys/${key}`, before);
       });
     for (const p of s.ownedPaths ?? []) attempt(`removing ${p}`, () => removeOwned(p));
+    const whole = new Set(s.wholePaths ?? []);
     for (const p of [...s.createdPaths].reverse())
-      attempt(`removing ${p}`, () => rmSync(p, { recursive: true, force: true }));
+      attempt(`removing ${p}`, () =>
+        whole.has(p) ? rmSync(p, { recursive: true, force: true }) : removeEmptyFolders(p),
+      );
     attempt(`removing ${s.lab}`, () => rmSync(s.lab, { recursive: true, force: true }));
     if (problems.length > 0)
       log(
@@ -206,6 +214,13 @@ function removeOwned(owned: string): void {
   if (!existsSync(dir)) return;
   for (const e of readdirSync(dir).filter((n) => n.startsWith(prefix)))
     rmSync(path.join(dir, e), { recursive: true, force: true });
+}
+
+/** removeEmptyFolders removes dir and the folders below it, deepest first, as long as they are empty. */
+function removeEmptyFolders(dir: string): void {
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) return;
+  for (const e of readdirSync(dir)) removeEmptyFolders(path.join(dir, e));
+  if (readdirSync(dir).length === 0) rmdirSync(dir);
 }
 
 function readState(file: string): HostState | undefined {

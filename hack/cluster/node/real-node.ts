@@ -165,7 +165,7 @@ export class RealNode {
       `${devicePlugins}/kubelet.sock`,
       `${devicePlugins}/kubelet_internal_checkpoint`,
     ]);
-    changes.ensurePath('/var/lib/cni', [`/var/lib/cni/results/${cniNetworkName}-*`]);
+    changes.ensurePath('/var/lib/cni', [`/var/lib/cni/results/${cniNetworkName}-*`], true);
     changes.ensurePath('/run/containerd', ['/run/containerd/s', '/run/containerd/fifo']);
 
     step('starting containerd');

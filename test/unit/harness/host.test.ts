@@ -60,17 +60,20 @@ describe('the real node leaves the host as it found it', () => {
       mkdirSync(at('var/lib'), { recursive: true });
       const changes = HostChanges.begin(at('lab'), () => undefined, at('run/state/state.json'));
       for (const h of ['memory', 'unified']) changes.ensureCgroup(at(`sys/fs/cgroup/${h}/awh-node`));
-      changes.ensurePath(at('var/lib/cni'), [at('var/lib/cni/results/awh-node-*')]);
-      // What a run leaves: Pod cgroups below the root, libcni's cache and host-local IPAM's files.
+      changes.ensurePath(at('var/lib/cni'), [at('var/lib/cni/results/awh-node-*')], true);
+      changes.ensurePath(at('run/containerd'), [at('run/containerd/s'), at('run/containerd/fifo')]);
+      // What a run leaves: Pod cgroups below the root, libcni's cache, buildah's networks, shims' folders.
       mkdirSync(at('sys/fs/cgroup/unified/awh-node/kubepods/pod1'), { recursive: true });
       touch('var/lib/cni/results/awh-node-abc-eth0');
-      touch('var/lib/cni/networks/awh-node/last_reserved_ip.0');
+      touch('var/lib/cni/networks/buildah/last_reserved_ip.0');
+      touch('run/containerd/s/1234');
       const log: string[] = [];
       changes.undo((line) => log.push(line));
       assert.deepEqual(log, []);
       assert.deepEqual(readdirSync(at('sys/fs/cgroup/memory')), []);
       assert.ok(!existsSync(at('sys/fs/cgroup/unified/awh-node')), 'the unified-hierarchy cgroup is gone');
       assert.deepEqual(readdirSync(at('var/lib')), [], '/var/lib/cni and what is under it are gone');
+      assert.deepEqual(readdirSync(at('run')), [], '/run/containerd, emptied of the shims, is gone');
       assert.ok(!existsSync(at('lab')) && !existsSync(at('run/state')), 'the lab and the state file are gone');
     });
 
@@ -86,6 +89,14 @@ describe('the real node leaves the host as it found it', () => {
       assert.deepEqual(readdirSync(at('sys/fs/cgroup/unified/awh-node')), []);
       assert.deepEqual(readdirSync(at('var/lib/cni')).sort(), ['networks', 'results']);
       assert.deepEqual(readdirSync(at('var/lib/cni/results')), []);
+    });
+
+    it('keeps a folder it made that another program uses meanwhile: a host containerd started during the run', () => {
+      const changes = HostChanges.begin(at('lab'), () => undefined, at('run/state/state.json'));
+      changes.ensurePath(at('run/containerd'), [at('run/containerd/s')]);
+      touch('run/containerd/containerd.sock');
+      changes.undo(() => undefined);
+      assert.deepEqual(readdirSync(at('run/containerd')), ['containerd.sock']);
     });
   });
 });
