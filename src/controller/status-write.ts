@@ -13,8 +13,9 @@ export const STATUS_HOLD_MS = 250;
 
 /**
  * How often in-flux statuses are written while the operator is busy (its rate limit spent, or many
- * more keys waiting than its workers take: busy.ts): each would then delay a Pod create or a Ready status, and under a burst
- * most Pods are Ready within this time, so their in-between status is never written at all.
+ * more keys waiting than its workers take: busy.ts): each would then delay a Pod create or a Ready
+ * status, and under a burst most Pods are Ready within this time, so their in-between status is
+ * never written at all.
  */
 export const BUSY_STATUS_HOLD_MS = 2000;
 
@@ -43,7 +44,10 @@ export type StatusWrite =
   | { kind: 'skip'; why: 'unchanged' | 'cacheBehind' | 'podsWritten' }
   | { kind: 'hold'; since: number; ms: number };
 
-/** noStatusYet: kstatus (Helm 4 --wait, Flux) reads an object without a status as Current, so its first is written at once. */
+/**
+ * noStatusYet: kstatus (Helm 4 --wait, Flux) reads an object without a status as Current, so its
+ * first is written at once.
+ */
 export function noStatusYet(stored: AppStatus | undefined): boolean {
   return !stored?.conditions?.length;
 }

@@ -132,7 +132,7 @@ describe('reconcile', () => {
     const stored = app.object(created.statuses[0]);
     assert.equal(await pass(deps(stored, starting, new RecordingWriter(), undefined, NOW, heldSince)), 'held');
     assert.equal(looks.get('ns/shop'), NOW.getTime() + STATUS_HOLD_MS, 'the held status comes back');
-    // Written once the hold is over: the progress deadline, later, replaces the held look (not the sooner kept).
+    // Written once the hold is over: the progress deadline, later, replaces the held look.
     const afterHold = new Date(NOW.getTime() + STATUS_HOLD_MS);
     assert.equal(await pass(deps(stored, starting, new RecordingWriter(), undefined, afterHold, heldSince)), 'updated');
     assert.equal(looks.get('ns/shop'), NOW.getTime() + 600_050, 'the progress deadline again');
