@@ -6,13 +6,13 @@
 #   docker.io/library/nginx:1.25.3   Debian's nginx with its libraries, plus busybox for /bin/sh
 #   registry.k8s.io/pause:3.10       pause.c beside this script, linked statically
 #
-#   test/tools/node/build-images.sh   build if needed; the last line on stdout is the folder
+#   hack/tools/node/build-images.sh   build if needed; the last line on stdout is the folder
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 say() { printf '%s\n' "$*" >&2; }
 fail() { say "build-images: $*"; exit 1; }
 
-"$here/install-packages.sh" --check || fail "install the packages above first (test/tools/node/install-packages.sh)."
+"$here/install-packages.sh" --check || fail "install the packages above first (hack/tools/node/install-packages.sh)."
 nginx_debs=(nginx nginx-common libc6 libcrypt1 libpcre2-8-0 libssl3 zlib1g libgcc-s1)
 version() { dpkg-query -W -f '${Version}' "$1" 2>/dev/null || apt-cache policy "$1" | awk '/Candidate:/ {print $2}'; }
 busybox_version=$(dpkg-query -W -f '${Version}' busybox-static)
